@@ -1,0 +1,33 @@
+/**
+ * Entry point of the `zpa-relay` command: dispatches to one module per command.
+ * Each command returns its exit code; nothing here calls process.exit so pending output is flushed.
+ */
+const USAGE = `Usage: zpa-relay <command> [options]
+
+Commands:
+  run [--config FILE]            start the relay (also ZPA_RELAY_CONFIG); embedded default without one
+  check [options] FILE... | -    check newline-delimited LSS records against Panther schemas offline
+  config check [FILE]            validate a config file and print the effective config, secrets redacted
+  dead-letter list|replay|report inspect and re-send records kept in the dead-letter store
+
+Run 'zpa-relay <command> --help' for a command's options.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    case 'check': {
+      const { checkCommand } = await import('./commands/check.js');
+      return checkCommand(rest);
+    }
+    default:
+      process.stderr.write(`zpa-relay: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}

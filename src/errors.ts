@@ -1,0 +1,33 @@
+/**
+ * Every error code zpa-relay raises, in one place. Callers match on `err.code`, never on the message.
+ * The README's "Error codes" table lists each of these; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  ZPA_ERR_USAGE: 'bad command-line usage',
+  ZPA_ERR_FILE_NOT_FOUND: 'an input file does not exist or cannot be read',
+  ZPA_ERR_SCHEMA_READ: 'a schema file cannot be read or is not valid YAML',
+  ZPA_ERR_SCHEMA_INVALID: 'a schema file is not a valid Panther schema (unknown type, bad timeFormat, ...)',
+  ZPA_ERR_UNKNOWN_LOG_TYPE: 'a log type is named that no loaded schema declares',
+  ZPA_ERR_CONFIG_INVALID: 'the configuration has one or more problems (all are listed)',
+  ZPA_ERR_CONFIG_READ: 'the configuration file cannot be read or is not valid YAML',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable code. `details` lists every problem when there are several (config, schema). */
+export class RelayError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = 'RelayError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `err` is a RelayError with the given code. */
+export function isRelayError(err: unknown, code?: ErrorCode): err is RelayError {
+  return err instanceof RelayError && (code === undefined || err.code === code);
+}
