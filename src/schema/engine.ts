@@ -1,0 +1,255 @@
+/**
+ * The schema engine facade: loads Panther schemas, and checks or normalizes one LSS line at a time.
+ * Called per record from worker threads, so `checkLine` is the hot path:
+ *   repairs (cheap prefix test) -> native JSON.parse -> number-scan gate (exact re-parse only when a risky
+ *   literal sits under a field where it matters) -> compiled field loop -> verdict.
+ * Rejecting is data: `checkLine` returns a verdict for every input and never throws.
+ */
+import { OK } from './check-codes.js';
+import { CompiledSchema, checkResult } from './compiler.js';
+import { autoDetectOrder } from './auto-detect.js';
+import { failureMessage, reasonOf } from './failure-message.js';
+import { IndicatorCollector } from './indicators.js';
+import { parseExact } from './json-exact.js';
+import { repairEmptyLists, syslogPriLength } from './lss-repairs.js';
+import type { RepairName, RepairOptions } from './lss-repairs.js';
+import { hasRiskyNumber } from './number-scan.js';
+import { bundledSchemaDir } from './package-root.js';
+import { loadSchemaDir, parseSchemaSources } from './schema-loader.js';
+import type { SchemaSource } from './schema-loader.js';
+import type { SchemaSpec } from './schema-model.js';
+import { formatPantherTime } from './time-civil.js';
+import type { RejectReason, RejectedVerdict, Verdict } from './verdict.js';
+
+export type { RepairName, RepairOptions } from './lss-repairs.js';
+export { serializeNormalized } from './normalized-json.js';
+
+/** What checking one line gives. */
+export interface CheckOutcome {
+  verdict: Verdict;
+  /** Repairs applied to this line (empty when none). */
+  repairs: readonly RepairName[];
+  /** The text actually checked (and to be forwarded) when a repair changed it. */
+  repairedLine?: string;
+}
+
+/** Engine options. */
+export interface EngineOptions {
+  repairs?: Partial<RepairOptions>;
+}
+
+// Shared, frozen repair lists: the common outcomes allocate no array.
+const NO_REPAIRS: readonly RepairName[] = Object.freeze([]);
+const PRI: readonly RepairName[] = Object.freeze(['syslog_pri'] as RepairName[]);
+const EMPTY_LIST: readonly RepairName[] = Object.freeze(['empty_list'] as RepairName[]);
+const PRI_AND_EMPTY_LIST: readonly RepairName[] = Object.freeze(['syslog_pri', 'empty_list'] as RepairName[]);
+
+const MAX_MESSAGE_CHARS = 300;
+
+function rejected(logType: string | null, reason: RejectReason, message: string, field?: string): RejectedVerdict {
+  const m = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}...` : message;
+  return field === undefined
+    ? { status: 'rejected', logType, reason, message: m }
+    : { status: 'rejected', logType, reason, field, message: m };
+}
+
+/** The verdict for a line longer than `max` bytes (reason line_too_long); the line itself is never parsed. */
+export function lineTooLong(logType: string | null, length: number, max: number): Verdict {
+  return rejected(logType, 'line_too_long', `the line is ${length} bytes, longer than the ${max}-byte limit`);
+}
+
+/** The result of parsing one line, before any schema is applied. */
+interface Parsed {
+  obj?: Record<string, unknown>;
+  text: string;
+  repairs: readonly RepairName[];
+  error?: Verdict;
+}
+
+/** Loaded, compiled schemas plus the per-line check. */
+export class SchemaEngine {
+  /** The loaded log type names, sorted. */
+  readonly logTypes: readonly string[];
+  private readonly schemas: ReadonlyMap<string, CompiledSchema>;
+  private readonly autoOrder: readonly CompiledSchema[];
+  private readonly repairOptions: RepairOptions;
+  /** Number-scan gates, bound once: per schema, and the union of all for auto-detection. */
+  private readonly exactGate: ReadonlyMap<string, (key: string) => boolean>;
+  private readonly autoExactGate: (key: string) => boolean;
+
+  private constructor(specs: readonly SchemaSpec[], opts: EngineOptions = {}) {
+    const schemas = new Map<string, CompiledSchema>();
+    for (const spec of specs) schemas.set(spec.schema, new CompiledSchema(spec));
+    this.schemas = schemas;
+    this.logTypes = Object.freeze([...schemas.keys()].sort());
+    this.autoOrder = autoDetectOrder(schemas.values());
+    this.repairOptions = { stripSyslogPri: true, emptyListToArray: true, ...opts.repairs };
+    const gates = new Map<string, (key: string) => boolean>();
+    const union = new Set<string>();
+    for (const s of schemas.values()) {
+      const keys = s.exactKeys;
+      gates.set(s.name, (key) => keys.has(key));
+      for (const k of keys) union.add(k);
+    }
+    this.exactGate = gates;
+    this.autoExactGate = (key) => union.has(key);
+  }
+
+  /**
+   * Loads every schema file of `dir` (default: the bundled `schemas/` of this package, found from this
+   * module's location so it works from `dist/`). Throws RelayError ZPA_ERR_SCHEMA_READ/ZPA_ERR_SCHEMA_INVALID.
+   */
+  static async load(dir?: string, opts?: EngineOptions): Promise<SchemaEngine> {
+    return new SchemaEngine(await loadSchemaDir(dir ?? bundledSchemaDir()), opts);
+  }
+
+  /** Builds an engine from in-memory schema texts (tests, embedding). Same errors as `load`. */
+  static fromSchemas(sources: Array<{ file: string; text: string }>, opts?: EngineOptions): SchemaEngine {
+    return new SchemaEngine(parseSchemaSources(sources as SchemaSource[]), opts);
+  }
+
+  /** True when `logType` names a loaded schema. */
+  has(logType: string): boolean {
+    return this.schemas.has(logType);
+  }
+
+  /** Top-level field names of `logType` in schema order (empty for an unknown type). */
+  schemaFields(logType: string): readonly string[] {
+    return this.schemas.get(logType)?.fieldNames ?? [];
+  }
+
+  /** Checks one line (without its newline) against `logType`, a loaded name or 'auto'. Never throws. */
+  checkLine(line: string, logType: string): CheckOutcome {
+    return this.checkInternal(line, logType, false).outcome;
+  }
+
+  /**
+   * Checks a line and, when accepted, builds Panther's normalized record: the schema's fields (unknown
+   * fields dropped) with coerced values, then `p_log_type`, `p_event_time`, `p_parse_time` and the
+   * `p_any_*` indicator arrays. Timestamps are `YYYY-MM-DD HH:MM:SS.fffffffff` UTC; int64 values beyond
+   * 2^53 are bigints and numbers inside json values may be RawNumbers: print it with `serializeNormalized`.
+   */
+  normalize(line: string, logType: string): { outcome: CheckOutcome; record?: Record<string, unknown> } {
+    const { outcome, schema, obj } = this.checkInternal(line, logType, true);
+    if (schema === undefined || obj === undefined || outcome.verdict.status !== 'accepted') return { outcome };
+    const parseMs = Date.now();
+    const out = new IndicatorCollector();
+    try {
+      schema.checkObject(obj);
+      const eventMs = checkResult.hasEventTime ? checkResult.eventMs : parseMs;
+      const eventSub = checkResult.hasEventTime ? checkResult.eventSubMsNanos : 0;
+      const record = schema.normalizeObject(obj, out);
+      record['p_log_type'] = schema.name;
+      record['p_event_time'] = formatPantherTime(eventMs, eventSub);
+      record['p_parse_time'] = formatPantherTime(parseMs);
+      for (const [field, values] of out.toFields()) record[field] = values;
+      return { outcome, record };
+    } catch (err) {
+      // Unreachable for an accepted record (the same checks just passed); keep the verdict, drop the view.
+      return { outcome: { ...outcome, verdict: rejected(schema.name, 'wrong_type', `cannot normalize: ${String(err)}`) } };
+    }
+  }
+
+  private parse(line: string, logTypeForErrors: string | null, exact: boolean, gate: (key: string) => boolean): Parsed {
+    let text = line;
+    let repairs = NO_REPAIRS;
+    if (this.repairOptions.stripSyslogPri) {
+      const n = syslogPriLength(text);
+      if (n > 0) {
+        text = text.slice(n);
+        repairs = PRI;
+      }
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (err) {
+      // Invalid JSON: the old template's empty lists are the one breakage we can mend.
+      const repaired = this.repairOptions.emptyListToArray ? repairEmptyLists(text) : undefined;
+      let mended = false;
+      if (repaired !== undefined) {
+        try {
+          obj = JSON.parse(repaired);
+          mended = true;
+        } catch {
+          // Still invalid: report the original line's error below, not the repaired one's.
+        }
+      }
+      if (!mended) {
+        return { text, repairs, error: rejected(logTypeForErrors, 'invalid_json', `invalid JSON: ${(err as Error).message}`) };
+      }
+      text = repaired!;
+      repairs = repairs === PRI ? PRI_AND_EMPTY_LIST : EMPTY_LIST;
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      const what = obj === null ? 'null' : Array.isArray(obj) ? 'an array' : `a ${typeof obj}`;
+      return { text, repairs, error: rejected(logTypeForErrors, 'not_an_object', `the line is ${what}, not a JSON object`) };
+    }
+    // Exact numbers only when they can change the outcome (or always for the normalized view).
+    if (exact || hasRiskyNumber(text, gate)) {
+      try {
+        obj = parseExact(text);
+      } catch (err) {
+        return { text, repairs, error: rejected(logTypeForErrors, 'invalid_json', `invalid JSON: ${(err as Error).message}`) };
+      }
+    }
+    return { obj: obj as Record<string, unknown>, text, repairs };
+  }
+
+  private checkInternal(
+    line: string,
+    logType: string,
+    exact: boolean,
+  ): { outcome: CheckOutcome; schema?: CompiledSchema; obj?: Record<string, unknown> } {
+    const auto = logType === 'auto';
+    const target = auto ? undefined : this.schemas.get(logType);
+    if (!auto && target === undefined) {
+      return {
+        outcome: {
+          verdict: rejected(null, 'unknown_log_type', `no schema named "${logType}" is loaded (loaded: ${this.logTypes.join(', ')})`),
+          repairs: NO_REPAIRS,
+        },
+      };
+    }
+    const gate = target === undefined ? this.autoExactGate : this.exactGate.get(target.name)!;
+    const parsed = this.parse(line, target?.name ?? null, exact, gate);
+    const base = parsed.text === line ? { repairs: parsed.repairs } : { repairs: parsed.repairs, repairedLine: parsed.text };
+    if (parsed.error !== undefined) return { outcome: { verdict: parsed.error, ...base } };
+    const obj = parsed.obj!;
+    if (target !== undefined) {
+      return { outcome: { verdict: this.verdictFor(target, obj), ...base }, schema: target, obj };
+    }
+    let closest: { schema: CompiledSchema; verdict: Verdict } | undefined;
+    for (const schema of this.autoOrder) {
+      if (!schema.hasRequired(obj)) continue;
+      const verdict = this.verdictFor(schema, obj);
+      if (verdict.status === 'accepted') return { outcome: { verdict, ...base }, schema, obj };
+      closest ??= { schema, verdict };
+    }
+    const why =
+      closest === undefined || closest.verdict.status !== 'rejected'
+        ? 'no schema has all its required fields present'
+        : `closest: ${closest.schema.name} rejected it (${closest.verdict.reason}: ${closest.verdict.message})`;
+    return { outcome: { verdict: rejected(null, 'unknown_log_type', `no loaded schema accepts the record; ${why}`), ...base } };
+  }
+
+  private verdictFor(schema: CompiledSchema, obj: Record<string, unknown>): Verdict {
+    let ok: boolean;
+    try {
+      ok = schema.checkObject(obj);
+    } catch (err) {
+      // Defensive: the checks are written not to throw; if one ever does, the record is still a verdict.
+      return rejected(schema.name, 'wrong_type', `internal check error: ${String(err)}`);
+    }
+    if (ok) {
+      return {
+        status: 'accepted',
+        logType: schema.name,
+        eventTime: checkResult.hasEventTime ? checkResult.eventMs : Date.now(),
+      };
+    }
+    const code = checkResult.code;
+    const path = checkResult.path;
+    return rejected(schema.name, reasonOf(code === OK ? 2 : code), failureMessage(code, path), path);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Reads schema files (YAML) and validates them, reporting every problem of every file at once.
+ * Unreadable files and YAML syntax errors are ZPA_ERR_SCHEMA_READ; a readable file that is not a valid
+ * Panther schema is ZPA_ERR_SCHEMA_INVALID. The message is the first problem (naming file and field), and
+ * `details` lists them all.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { RelayError } from '../errors.js';
+import type { SchemaSpec } from './schema-model.js';
+import { validateSchemaDocument } from './schema-validator.js';
+
+/** One schema file's name (as shown in messages) and text. */
+export interface SchemaSource {
+  readonly file: string;
+  readonly text: string;
+}
+
+function summarise(problems: readonly string[]): string {
+  return problems.length === 1 ? problems[0]! : `${problems[0]} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`;
+}
+
+/** Parses and validates `sources`; throws RelayError listing every problem. */
+export function parseSchemaSources(sources: readonly SchemaSource[]): SchemaSpec[] {
+  const readProblems: string[] = [];
+  const problems: string[] = [];
+  const specs: SchemaSpec[] = [];
+  for (const { file, text } of sources) {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) readProblems.push(`${file}: invalid YAML: ${e.message.split('\n')[0]}`);
+      continue;
+    }
+    const result = validateSchemaDocument(file, doc.toJS());
+    problems.push(...result.problems);
+    if (result.spec !== undefined) specs.push(result.spec);
+  }
+  if (readProblems.length > 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', summarise(readProblems), readProblems);
+  const byName = new Map<string, string>();
+  for (const s of specs) {
+    const other = byName.get(s.schema);
+    if (other !== undefined) problems.push(`${s.file}: schema "${s.schema}" is also declared in ${other}`);
+    else byName.set(s.schema, s.file);
+  }
+  if (problems.length > 0) throw new RelayError('ZPA_ERR_SCHEMA_INVALID', summarise(problems), problems);
+  if (specs.length === 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', 'no schema files given');
+  return specs;
+}
+
+/** Reads every `*.yaml`/`*.yml` file of `dir` (sorted by name) and parses them. */
+export async function loadSchemaDir(dir: string): Promise<SchemaSpec[]> {
+  const shown = path.relative(process.cwd(), dir) || dir;
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch (err) {
+    throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: cannot read the schema directory: ${(err as Error).message}`);
+  }
+  if (names.length === 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: no schema files (*.yaml) in the directory`);
+  const sources: SchemaSource[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    const file = path.join(shown, name);
+    try {
+      sources.push({ file, text: await readFile(path.join(dir, name), 'utf8') });
+    } catch (err) {
+      problems.push(`${file}: cannot read the file: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', summarise(problems), problems);
+  return parseSchemaSources(sources);
+}
