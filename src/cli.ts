@@ -26,6 +26,14 @@ export async function main(argv: string[]): Promise<number> {
       const { checkCommand } = await import('./commands/check.js');
       return checkCommand(rest);
     }
+    case 'run': {
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand(rest);
+    }
+    case 'config': {
+      const { configCommand } = await import('./commands/config-check.js');
+      return configCommand(rest);
+    }
     default:
       process.stderr.write(`zpa-relay: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -1,0 +1,113 @@
+/**
+ * Every configuration option, declared once: type, default, unit (in the name) and one line of
+ * documentation. Validation (ajv, all errors at once), defaults and the README's config reference all
+ * come from this declaration.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+/** An integer option. */
+function int(description: string, def: number | undefined, minimum: number, maximum = Number.MAX_SAFE_INTEGER): JsonSchema {
+  return def === undefined
+    ? { type: 'integer', minimum, maximum, description }
+    : { type: 'integer', minimum, maximum, default: def, description };
+}
+
+function str(description: string, def?: string, extra: JsonSchema = {}): JsonSchema {
+  return def === undefined ? { type: 'string', description, ...extra } : { type: 'string', default: def, description, ...extra };
+}
+
+function bool(description: string, def: boolean): JsonSchema {
+  return { type: 'boolean', default: def, description };
+}
+
+function obj(description: string, properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
+  // `default: {}` lets ajv descend and fill the defaults of an omitted section.
+  return { type: 'object', description, properties, required, additionalProperties: false, default: {} };
+}
+
+const MiB = 1024 * 1024;
+
+export const listenerSchema: JsonSchema = {
+  type: 'object',
+  description: 'One TCP listener per ZPA Log Receiver (ZPA sends one log type per receiver).',
+  additionalProperties: false,
+  required: ['name', 'port'],
+  properties: {
+    name: str('Listener name, used as the `listener` label in metrics and logs.', undefined, { pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    host: str('Address to bind.', '0.0.0.0'),
+    port: int('TCP port to listen on (0 picks a free port).', undefined, 0, 65535),
+    logType: str('Panther log type of every record on this listener, or `auto` to detect it per record.', 'auto'),
+    maxLineBytes: int('Longest accepted record in bytes; longer lines are rejected as line_too_long without being buffered.', MiB, 64, 64 * MiB),
+  },
+};
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listeners: { type: 'array', minItems: 1, items: listenerSchema, description: 'The TCP listeners.' },
+    schemas: obj('Where the Panther schemas come from.', {
+      path: str('Directory of Panther schema YAML files; empty means the bundled schemas/.', ''),
+    }),
+    repairs: obj('Fixes for known LSS output defects, applied before the schema check (each counted).', {
+      stripSyslogPri: bool('Strip a leading syslog `<PRI>` prefix added by a syslog hop.', true),
+      emptyListToArray: bool('Turn the old template\'s empty list `"Key": ,` into `"Key": []`.', true),
+    }),
+    batch: obj('How lines are grouped before they are handed to the worker pool.', {
+      maxBytes: int('Largest batch handed to a worker, in bytes.', 512 * 1024, 1024, 64 * MiB),
+      maxRecords: int('Most records in a batch (approximate: counted per received block).', 4096, 1, 1_000_000),
+      maxWaitMs: int('Longest a partial batch waits before it is handed over.', 25, 1, 60_000),
+    }),
+    workers: obj('The Piscina worker pool that parses and checks records.', {
+      threads: int('Worker threads; 0 means one per CPU core.', 0, 0, 256),
+    }),
+    maxBufferedBytes: int('Bound on record bytes held in the relay (read but not yet delivered); reaching it pauses every socket.', 64 * MiB, MiB, 64 * 1024 * MiB),
+    resumeBufferedBytes: int('Sockets resume once the held bytes fall below this (low-water mark); 0 means 3/4 of maxBufferedBytes.', 0, 0, 64 * 1024 * MiB),
+    output: obj('Where accepted records go.', {
+      type: { type: 'string', enum: ['http', 'directory'], default: 'directory', description: 'Output kind: `http` (Panther HTTP source) or `directory` (gzip\'d JSON-lines files).' },
+      flushIntervalMs: int('Longest an accepted record waits for its body/file to fill before it is sent anyway.', 1000, 1, 600_000),
+      http: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url'],
+        description: 'The Panther HTTP source.',
+        properties: {
+          url: str('Panther HTTP source URL, `https://logs.<instance>.runpanther.net/http/<source-id>`.', undefined, { pattern: '^https?://' }),
+          auth: {
+            type: 'object',
+            description: 'Authentication: `none`, `shared-secret` {header, secretEnv|secretFile}, `bearer` {tokenEnv|tokenFile}, `basic` {username, passwordEnv|passwordFile}, `hmac` {header, secretEnv|secretFile, algorithm, encoding}.',
+            default: { type: 'none' },
+          },
+          maxRequestBytes: int('Largest request on the wire (compressed body plus headers); Panther\'s limit is 1 MB.', 1_000_000, 4096, 64 * MiB),
+          concurrency: int('Requests in flight at once.', 4, 1, 256),
+          requestTimeoutMs: int('Time allowed for one request (headers and body) before it is retried.', 30_000, 100, 3_600_000),
+          compressionLevel: int('gzip level (1 fastest .. 9 smallest).', 1, 1, 9),
+          retry: obj('Retries of 408, 429, 5xx, timeouts and connection errors.', {
+            initialBackoffMs: int('First backoff; doubles each attempt, with full jitter.', 500, 1, 3_600_000),
+            maxBackoffMs: int('Longest backoff between attempts.', 60_000, 1, 3_600_000),
+            maxRetries: int('Retries before a batch is dead-lettered; 0 means retry forever (never drop).', 0, 0, 1_000_000),
+          }),
+        },
+      },
+      directory: obj('The directory output.', {
+        path: str('Directory for gzip\'d JSON-lines files, one subdirectory per log type.', './data/out'),
+        maxFileBytes: int('Rotate a file after this many uncompressed bytes.', 64 * MiB, 1024, 16 * 1024 * MiB),
+        maxFileAgeMs: int('Rotate a file this long after it was opened.', 60_000, 10, 86_400_000),
+        compressionLevel: int('gzip level (1 fastest .. 9 smallest).', 1, 1, 9),
+      }),
+    }),
+    deadLetter: obj('Local store of records that were rejected or that Panther refused.', {
+      path: str('Directory of dead-letter JSON-lines files.', './data/dead-letter'),
+      maxBytes: int('Bound on the store; the oldest file is evicted (and counted) past it.', 1024 * MiB, 1024, 1024 * 1024 * MiB),
+      maxFileBytes: int('Rotate a dead-letter file after this many bytes.', 16 * MiB, 1024, 1024 * MiB),
+    }),
+    admin: obj('The admin HTTP server: /metrics, /healthz, /readyz.', {
+      host: str('Address to bind the admin server (can be a separate interface).', '0.0.0.0'),
+      port: int('Admin port (0 picks a free port).', 9100, 0, 65535),
+    }),
+    drainTimeoutMs: int('On SIGTERM/SIGINT, the longest the relay spends delivering what it holds before it exits.', 30_000, 100, 3_600_000),
+    logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', description: 'pino log level.' },
+  },
+  required: ['listeners'],
+};

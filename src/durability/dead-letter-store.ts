@@ -1,0 +1,154 @@
+/**
+ * The dead-letter store: JSON-lines files under deadLetter.path, one object per record that was refused
+ * (by the schema check, by Panther, or left undelivered by a timed-out shutdown). Nothing is dropped
+ * silently: the store is bounded by maxBytes and evicting its oldest file is counted and logged.
+ *
+ * Record format (one JSON object per line):
+ *   {"time","listener","logType","reason","field","message","line"} plus `status` for sink rejections;
+ *   `lineBase64` replaces `line` when the bytes are not valid UTF-8; `length` is added when `line` holds
+ *   only the first 64 KiB of an over-long line.
+ */
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isUtf8 } from 'node:buffer';
+
+export interface DeadLetterInput {
+  listener: string;
+  logType: string | null;
+  reason: string;
+  field?: string;
+  message: string;
+  line: Uint8Array;
+  /** Full length of the original line when `line` is only its head. */
+  length?: number;
+  status?: number;
+}
+
+export interface DeadLetterOptions {
+  path: string;
+  maxBytes: number;
+  maxFileBytes: number;
+}
+
+export interface DeadLetterEvents {
+  written(byReason: Map<string, number>): void;
+  evicted(file: string, bytes: number): void;
+  sizeChanged(totalBytes: number): void;
+}
+
+const FILE_RE = /^dl-\d{8}T\d{6}-\d{6}\.jsonl$/;
+const ACTIVE_SUFFIX = '.open';
+
+/** Names files so that lexical order is creation order. */
+function fileName(seq: number): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+  return `dl-${t}-${String(seq % 1_000_000).padStart(6, '0')}.jsonl`;
+}
+
+export class DeadLetterStore {
+  private handle: FileHandle | null = null;
+  private activeName = '';
+  private activeBytes = 0;
+  private seq = 0;
+  private files: Array<{ name: string; bytes: number }> = [];
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly opts: DeadLetterOptions,
+    private readonly events: DeadLetterEvents,
+  ) {}
+
+  /** Creates the directory and takes stock of files left by earlier runs (a half-written `.open` file is closed off). */
+  async open(): Promise<void> {
+    await mkdir(this.opts.path, { recursive: true });
+    for (const name of (await readdir(this.opts.path)).sort()) {
+      if (name.endsWith(ACTIVE_SUFFIX)) {
+        const done = name.slice(0, -ACTIVE_SUFFIX.length);
+        await rename(join(this.opts.path, name), join(this.opts.path, done));
+        this.files.push({ name: done, bytes: (await stat(join(this.opts.path, done))).size });
+      } else if (FILE_RE.test(name)) {
+        this.files.push({ name, bytes: (await stat(join(this.opts.path, name))).size });
+      }
+    }
+    this.files.sort((a, b) => a.name.localeCompare(b.name));
+    this.seq = this.files.length;
+    this.events.sizeChanged(this.totalBytes());
+  }
+
+  /** Total bytes in the store. */
+  totalBytes(): number {
+    return this.files.reduce((n, f) => n + f.bytes, 0) + this.activeBytes;
+  }
+
+  /** Appends records; resolves once they are on disk (fdatasync). Writes are serialised. */
+  write(records: readonly DeadLetterInput[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const run = this.tail.then(() => this.append(records));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Closes the active file so that it becomes a complete `.jsonl` file. */
+  async close(): Promise<void> {
+    await this.tail;
+    await this.closeActive();
+  }
+
+  private async append(records: readonly DeadLetterInput[]): Promise<void> {
+    const time = new Date().toISOString();
+    const byReason = new Map<string, number>();
+    let text = '';
+    for (const r of records) {
+      byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+      text += JSON.stringify(toEntry(r, time)) + '\n';
+    }
+    const data = Buffer.from(text, 'utf8');
+    if (this.handle && this.activeBytes + data.length > this.opts.maxFileBytes) await this.closeActive();
+    if (!this.handle) {
+      this.activeName = fileName(this.seq++);
+      this.handle = await open(join(this.opts.path, this.activeName + ACTIVE_SUFFIX), 'a');
+      this.activeBytes = 0;
+    }
+    await this.handle.write(data);
+    await this.handle.datasync();
+    this.activeBytes += data.length;
+    await this.evict();
+    this.events.written(byReason);
+    this.events.sizeChanged(this.totalBytes());
+  }
+
+  private async closeActive(): Promise<void> {
+    if (!this.handle) return;
+    await this.handle.close();
+    this.handle = null;
+    await rename(join(this.opts.path, this.activeName + ACTIVE_SUFFIX), join(this.opts.path, this.activeName));
+    this.files.push({ name: this.activeName, bytes: this.activeBytes });
+    this.activeBytes = 0;
+  }
+
+  private async evict(): Promise<void> {
+    while (this.totalBytes() > this.opts.maxBytes && this.files.length > 0) {
+      const oldest = this.files.shift()!;
+      await unlink(join(this.opts.path, oldest.name));
+      this.events.evicted(oldest.name, oldest.bytes);
+    }
+  }
+}
+
+/** The JSON object stored for one record. */
+export function toEntry(r: DeadLetterInput, time: string): Record<string, unknown> {
+  const e: Record<string, unknown> = {
+    time,
+    listener: r.listener,
+    logType: r.logType,
+    reason: r.reason,
+    field: r.field ?? null,
+    message: r.message,
+  };
+  if (r.status !== undefined) e.status = r.status;
+  const bytes = Buffer.from(r.line.buffer, r.line.byteOffset, r.line.byteLength);
+  if (isUtf8(bytes)) e.line = bytes.toString('utf8');
+  else e.lineBase64 = bytes.toString('base64');
+  if (r.length !== undefined && (r.length > r.line.byteLength || r.reason === 'line_too_long')) e.length = r.length;
+  return e;
+}

@@ -1,0 +1,40 @@
+/**
+ * Every metric the relay exports, defined in one place. Counters are incremented once per batch (never
+ * per line) and every label value comes from a closed set: listener names and log types from the
+ * config and schemas, reasons from REJECT_REASONS, statuses as numbers.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class RelayMetrics {
+  readonly registry = new Registry();
+
+  readonly connectionsOpen = new Gauge({ name: 'zpa_relay_connections_open', help: 'TCP connections open now.', labelNames: ['listener'], registers: [this.registry] });
+  readonly connectionsTotal = new Counter({ name: 'zpa_relay_connections_total', help: 'TCP connections accepted.', labelNames: ['listener'], registers: [this.registry] });
+  readonly receivedBytes = new Counter({ name: 'zpa_relay_received_bytes_total', help: 'Bytes read from App Connector sockets.', labelNames: ['listener'], registers: [this.registry] });
+  readonly recordsReceived = new Counter({ name: 'zpa_relay_records_received_total', help: 'Records framed and checked.', labelNames: ['listener', 'log_type'], registers: [this.registry] });
+  readonly recordsRejected = new Counter({ name: 'zpa_relay_records_rejected_total', help: 'Records refused by the schema check, by reason.', labelNames: ['listener', 'log_type', 'reason'], registers: [this.registry] });
+  readonly recordsRepaired = new Counter({ name: 'zpa_relay_records_repaired_total', help: 'Records changed by an LSS repair before the check.', labelNames: ['listener', 'repair'], registers: [this.registry] });
+  readonly recordsDelivered = new Counter({ name: 'zpa_relay_records_delivered_total', help: 'Records confirmed delivered by the output.', labelNames: ['output', 'log_type'], registers: [this.registry] });
+  readonly requestsTotal = new Counter({ name: 'zpa_relay_requests_total', help: 'Output requests by HTTP status (0 = network error or timeout).', labelNames: ['output', 'status'], registers: [this.registry] });
+  readonly requestDuration = new Histogram({
+    name: 'zpa_relay_request_duration_seconds', help: 'Duration of output requests.', labelNames: ['output'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
+  });
+  readonly sentBytes = new Counter({ name: 'zpa_relay_sent_bytes_total', help: 'Bytes sent by the output on the wire (compressed bodies plus headers).', labelNames: ['output'], registers: [this.registry] });
+  readonly bufferedBytes = new Gauge({ name: 'zpa_relay_buffered_bytes', help: 'Record bytes held in the relay: read but not yet delivered or dead-lettered.', registers: [this.registry] });
+  readonly ingestPaused = new Gauge({ name: 'zpa_relay_ingest_paused', help: '1 while sockets are paused because maxBufferedBytes was reached.', registers: [this.registry] });
+  readonly eventLag = new Histogram({
+    name: 'zpa_relay_event_lag_seconds', help: 'Delivery time minus event time, observed per delivered body and log type (mean of its records).',
+    labelNames: ['log_type'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 86400], registers: [this.registry],
+  });
+  readonly deadLetterRecords = new Counter({ name: 'zpa_relay_dead_letter_records_total', help: 'Records written to the dead-letter store, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  readonly deadLetterBytes = new Gauge({ name: 'zpa_relay_dead_letter_bytes', help: 'Size of the dead-letter store on disk.', registers: [this.registry] });
+  readonly deadLetterEvicted = new Counter({ name: 'zpa_relay_dead_letter_evicted_files_total', help: 'Dead-letter files evicted because deadLetter.maxBytes was reached.', registers: [this.registry] });
+  readonly sinkRejected = new Counter({ name: 'zpa_relay_sink_rejected_batches_total', help: 'Bodies the output refused for good (non-retryable 4xx), by status.', labelNames: ['output', 'status'], registers: [this.registry] });
+  readonly retries = new Counter({ name: 'zpa_relay_retries_total', help: 'Output attempts that are retried.', labelNames: ['output'], registers: [this.registry] });
+  readonly engineInfo = new Gauge({ name: 'zpa_relay_engine_info', help: 'The schema engine the workers run (value 1).', labelNames: ['engine'], registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The composition root of `zpa-relay run`: config -> listeners -> line batches -> worker pool -> sink,
+ * with the byte budget passing backpressure from the sink all the way to the sockets. `start` brings the
+ * pieces up in dependency order; `stop` drains them in the reverse order without losing a record.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { unpack } from 'msgpackr';
+import type { RelayConfig } from './config/types.js';
+import type { Logger } from './log.js';
+import { RelayMetrics } from './metrics/metrics.js';
+import { AdminServer } from './metrics/admin-server.js';
+import { TcpListener } from './ingest/tcp-listener.js';
+import { LineBatcher } from './ingest/line-batcher.js';
+import { ByteBudget } from './ingest/byte-budget.js';
+import { IncidentLog } from './ingest/incident-log.js';
+import { DeadLetterStore, type DeadLetterInput } from './durability/dead-letter-store.js';
+import { createSink } from './sink/create-sink.js';
+import type { OutRecord, Sink, SinkHooks } from './sink/sink.js';
+import type { BatchResult, BatchTask, RejectedRecord } from '../workers/batch-types.js';
+
+const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
+
+export interface RelayOptions {
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  metrics?: RelayMetrics;
+}
+
+export class Relay {
+  readonly metrics: RelayMetrics;
+  /** Bound port of each listener, by name (useful with port 0). */
+  readonly ports: Record<string, number> = {};
+  adminPort = 0;
+
+  private readonly log: Logger;
+  private readonly admin: AdminServer;
+  private readonly listeners: TcpListener[] = [];
+  private readonly batchers = new Map<string, LineBatcher>();
+  private readonly budget: ByteBudget;
+  private readonly deadLetters: DeadLetterStore;
+  private readonly rejects: IncidentLog;
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly bytesRead = new Map<string, number>();
+  private pool: Piscina | null = null;
+  private sink: Sink | null = null;
+  private generation = 0;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly config: RelayConfig,
+    private readonly opts: RelayOptions,
+  ) {
+    this.log = opts.log;
+    this.metrics = opts.metrics ?? new RelayMetrics();
+    this.admin = new AdminServer(this.metrics);
+    this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
+    this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused, held) => {
+      for (const l of this.listeners) l.setPaused(paused);
+      this.metrics.ingestPaused.set(paused ? 1 : 0);
+      this.log.warn({ heldBytes: held, maxBufferedBytes: config.maxBufferedBytes }, paused ? 'ingest paused: buffered bytes reached maxBufferedBytes' : 'ingest resumed');
+    });
+    this.deadLetters = new DeadLetterStore(config.deadLetter, {
+      written: (byReason) => {
+        for (const [reason, n] of byReason) this.metrics.deadLetterRecords.inc({ reason }, n);
+      },
+      evicted: (file, bytes) => {
+        this.metrics.deadLetterEvicted.inc();
+        this.log.error({ file, bytes, maxBytes: config.deadLetter.maxBytes }, 'dead-letter store full: oldest file evicted');
+      },
+      sizeChanged: (bytes) => this.metrics.deadLetterBytes.set(bytes),
+    });
+  }
+
+  /** Starts every part; /readyz turns 200 once every listener is bound. */
+  static async start(config: RelayConfig, opts: RelayOptions): Promise<Relay> {
+    const relay = new Relay(config, opts);
+    await relay.startParts();
+    return relay;
+  }
+
+  private async startParts(): Promise<void> {
+    const cfg = this.config;
+    this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
+    await this.deadLetters.open();
+    this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
+    const threads = cfg.workers.threads || availableParallelism();
+    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    this.metrics.engineInfo.set({ engine: 'reference' }, 1);
+    for (const lc of cfg.listeners) {
+      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data) => this.submit(lc.name, lc.logType, lc.maxLineBytes, data)));
+      const listener = new TcpListener(lc, {
+        block: (name, data) => {
+          this.budget.adjust(data.length);
+          this.batchers.get(name)!.add(data);
+        },
+        tooLong: (name, head, length) => this.onTooLong(name, lc.logType, head, length),
+        bytesRead: (name, n) => this.bytesRead.set(name, (this.bytesRead.get(name) ?? 0) + n),
+        connectionOpened: (name) => {
+          this.metrics.connectionsOpen.inc({ listener: name });
+          this.metrics.connectionsTotal.inc({ listener: name });
+        },
+        connectionClosed: (name) => this.metrics.connectionsOpen.dec({ listener: name }),
+      });
+      this.listeners.push(listener);
+      this.metrics.connectionsOpen.set({ listener: lc.name }, 0);
+      this.ports[lc.name] = await listener.listen();
+    }
+    this.admin.ready = true;
+    this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: 'reference', workerThreads: threads }, 'zpa-relay ready');
+  }
+
+  /** Hands one batch to the pool; its buffer is moved, not copied. */
+  private submit(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer): void {
+    const read = this.bytesRead.get(listener) ?? 0;
+    if (read > 0) {
+      this.metrics.receivedBytes.inc({ listener }, read);
+      this.bytesRead.set(listener, 0);
+    }
+    const inputBytes = data.byteLength;
+    const task: BatchTask = {
+      listener,
+      logType,
+      data,
+      maxLineBytes,
+      schemasPath: this.config.schemas.path,
+      stripSyslogPri: this.config.repairs.stripSyslogPri,
+      emptyListToArray: this.config.repairs.emptyListToArray,
+      generation: this.generation,
+    };
+    const p = this.pool!.run(task, { transferList: [data] })
+      .then((res: BatchResult) => this.onResult(listener, res))
+      .catch((err: Error) => {
+        // Only a dead worker gets here (the engine never throws for bad input): count and log it loudly.
+        this.budget.adjust(-inputBytes);
+        this.log.error({ err: err.message, listener, bytes: inputBytes }, 'worker failed on a batch');
+      })
+      .finally(() => this.tasks.delete(p));
+    this.tasks.add(p);
+  }
+
+  private async onResult(listener: string, res: BatchResult): Promise<void> {
+    const m = this.metrics;
+    for (const [lt, n] of Object.entries(res.received)) m.recordsReceived.inc({ listener, log_type: lt }, n);
+    for (const [lt, reason, n] of res.rejectedCounts) {
+      m.recordsRejected.inc({ listener, log_type: lt, reason }, n);
+      this.rejects.add(`${listener}/${lt}/${reason}`, n);
+    }
+    for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
+    if (res.ends.length > 0) {
+      this.sink!.write({ listener, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames });
+    }
+    // The budget now holds the accepted bytes (which the sink settles) instead of the whole input.
+    const rejectedBytes = res.inputBytes - res.accepted.byteLength;
+    if (res.rejected.byteLength > 0) {
+      const rejected = unpack(res.rejected) as RejectedRecord[];
+      await this.deadLetters.write(rejected.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
+    }
+    this.budget.adjust(-rejectedBytes);
+  }
+
+  private onTooLong(listener: string, logType: string, head: Buffer, length: number): void {
+    const lt = logType === 'auto' ? 'unknown' : logType;
+    this.metrics.recordsReceived.inc({ listener, log_type: lt });
+    this.metrics.recordsRejected.inc({ listener, log_type: lt, reason: 'line_too_long' });
+    this.rejects.add(`${listener}/${lt}/line_too_long`);
+    const maxLineBytes = this.config.listeners.find((l) => l.name === listener)!.maxLineBytes;
+    void this.deadLetters
+      .write([{ listener, logType: logType === 'auto' ? null : logType, reason: 'line_too_long', message: `line of ${length} bytes exceeds maxLineBytes ${maxLineBytes}`, line: head, length }])
+      .catch((err: Error) => this.log.error({ err: err.message }, 'dead-letter write failed'));
+  }
+
+  private sinkHooks(): SinkHooks {
+    return {
+      delivered: (records, rawBytes) => {
+        this.budget.adjust(-rawBytes);
+        const output = this.sink!.kind;
+        const now = Date.now();
+        const byType = new Map<string, { n: number; timeSum: number }>();
+        for (const r of records) {
+          const t = byType.get(r.logType);
+          if (t) {
+            t.n++;
+            t.timeSum += r.eventTime;
+          } else byType.set(r.logType, { n: 1, timeSum: r.eventTime });
+        }
+        for (const [lt, t] of byType) {
+          this.metrics.recordsDelivered.inc({ output, log_type: lt }, t.n);
+          this.metrics.eventLag.observe({ log_type: lt }, Math.max(0, (now - t.timeSum / t.n) / 1000));
+        }
+      },
+      refused: (records, reason, status, message, rawBytes) => {
+        const output = this.sink?.kind ?? 'http';
+        this.metrics.sinkRejected.inc({ output, status: String(status) });
+        this.log.error({ records: records.length, status, reason, message }, reason === 'undelivered' ? 'records left undelivered at shutdown: kept in the dead-letter store' : 'output refused a batch: records kept in the dead-letter store');
+        const entries: DeadLetterInput[] = records.map((r: OutRecord) => ({ listener: r.listener, logType: r.logType, reason, message, line: r.bytes, status }));
+        this.deadLetters.write(entries).then(
+          () => this.budget.adjust(-rawBytes),
+          (err: Error) => {
+            this.budget.adjust(-rawBytes);
+            this.log.fatal({ err: err.message, records: records.length }, 'dead-letter write failed: records lost');
+          },
+        );
+      },
+    };
+  }
+
+  /** Bytes currently held (read, not yet settled). */
+  get heldBytes(): number {
+    return this.budget.heldBytes;
+  }
+
+  /**
+   * Drains and stops: /readyz turns 503, listeners stop accepting, what clients already sent is read and
+   * checked, every batch is delivered; records still undelivered when drainTimeoutMs runs out are kept in
+   * the dead-letter store (reason `undelivered`). Resolves when everything is closed.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const started = Date.now();
+    const deadline = started + this.config.drainTimeoutMs;
+    this.admin.ready = false;
+    this.log.info({ drainTimeoutMs: this.config.drainTimeoutMs }, 'draining');
+    for (const l of this.listeners) l.stopAccepting();
+    const readWindow = Math.min(5_000, Math.floor(this.config.drainTimeoutMs / 3));
+    await Promise.all(this.listeners.map((l) => l.drainConnections(250, readWindow)));
+    for (const b of this.batchers.values()) b.flush();
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    const sink = this.sink!;
+    const remaining = Math.max(0, deadline - Date.now());
+    const flushed = await Promise.race([sink.flush().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), remaining).unref())]);
+    if (flushed) await sink.close();
+    else {
+      this.log.error({ heldBytes: this.budget.heldBytes }, 'drain timeout reached: undelivered records go to the dead-letter store');
+      await sink.close({ abort: true });
+    }
+    this.rejects.stop();
+    await this.deadLetters.close();
+    await this.pool!.destroy();
+    await this.admin.close();
+    this.log.info({ ms: Date.now() - started, delivered: flushed }, 'stopped');
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Builds the configured output, wiring its request telemetry to the metrics.
+ */
+import type { RelayConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { RelayMetrics } from '../metrics/metrics.js';
+import { createAuth } from './panther-auth.js';
+import { HttpSender } from './http-sender.js';
+import { HttpSink } from './http-sink.js';
+import { DirectorySink } from './directory-sink.js';
+import type { Sink, SinkHooks } from './sink.js';
+
+export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: RelayMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Sink> {
+  const out = cfg.output;
+  if (out.type === 'directory') {
+    const sink = new DirectorySink({ ...out.directory, flushIntervalMs: out.flushIntervalMs }, hooks);
+    await sink.open();
+    return sink;
+  }
+  const http = out.http!;
+  let failing = false;
+  const sender = new HttpSender({
+    url: http.url,
+    auth: createAuth(http.auth, env),
+    requestTimeoutMs: http.requestTimeoutMs,
+    concurrency: http.concurrency,
+    retry: http.retry,
+    onAttempt: (a) => {
+      metrics.requestsTotal.inc({ output: 'http', status: String(a.status) });
+      metrics.requestDuration.observe({ output: 'http' }, a.durationSeconds);
+      metrics.sentBytes.inc({ output: 'http' }, a.wireBytes);
+      if (failing && a.status >= 200 && a.status < 300) {
+        failing = false;
+        log.info({ status: a.status }, 'output recovered');
+      }
+    },
+    onRetry: (r) => {
+      metrics.retries.inc({ output: 'http' });
+      if (!failing) {
+        failing = true;
+        // One line per incident: the next one is logged after the output recovers.
+        log.warn({ status: r.status, error: r.error, delayMs: r.delayMs }, 'output failing: retrying with backoff');
+      }
+    },
+  });
+  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: out.flushIntervalMs }, hooks);
+}

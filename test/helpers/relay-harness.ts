@@ -1,0 +1,100 @@
+/**
+ * Starts a real relay in-process (real TCP listeners on port 0, real worker threads, real output) with a
+ * config made of the defaults plus overrides, and offers TCP clients that speak like an App Connector.
+ */
+import { mkdtempSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { validateConfig } from '../../src/config/load-config.js';
+import { Relay } from '../../src/relay.js';
+import type { RelayConfig } from '../../src/config/types.js';
+
+export interface Harness {
+  relay: Relay;
+  config: RelayConfig;
+  dir: string;
+  port(listener?: string): number;
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Default test listeners: one per log type plus an auto listener, all on port 0. */
+export const TEST_LISTENERS = [
+  { name: 'ua', port: 0, host: '127.0.0.1', logType: 'Zscaler.ZPA.UserActivity' },
+  { name: 'us', port: 0, host: '127.0.0.1', logType: 'Zscaler.ZPA.UserStatus' },
+  { name: 'acs', port: 0, host: '127.0.0.1', logType: 'Zscaler.ZPA.AppConnectorStatus' },
+  { name: 'acm', port: 0, host: '127.0.0.1', logType: 'Zscaler.ZPA.AppConnectorMetrics' },
+  { name: 'audit', port: 0, host: '127.0.0.1', logType: 'Zscaler.ZPA.AuditLog' },
+  { name: 'auto', port: 0, host: '127.0.0.1', logType: 'auto' },
+];
+
+export async function startRelay(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'zpa-relay-test-'));
+  const raw = {
+    listeners: TEST_LISTENERS,
+    admin: { host: '127.0.0.1', port: 0 },
+    output: { type: 'directory', directory: { path: join(dir, 'out') } },
+    deadLetter: { path: join(dir, 'dead-letter') },
+    workers: { threads: 2 },
+    logLevel: 'silent',
+    ...overrides,
+  };
+  const config = validateConfig(raw, { env });
+  const relay = await Relay.start(config, { log: pino({ level: config.logLevel }), env });
+  return {
+    relay,
+    config,
+    dir,
+    port: (name = 'ua') => relay.ports[name],
+    adminUrl: `http://127.0.0.1:${relay.adminPort}`,
+    stop: () => relay.stop(),
+  };
+}
+
+/** Opens a TCP connection and resolves once connected. */
+export function connectTo(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Writes data and closes the connection; resolves when the server has closed its side too. */
+export async function sendAndClose(port: number, data: string | Buffer): Promise<void> {
+  const s = await connectTo(port);
+  await new Promise<void>((resolve, reject) => {
+    s.on('error', reject);
+    s.on('close', () => resolve());
+    s.end(data);
+    s.resume();
+  });
+}
+
+/** Polls until `cond` is true or the timeout passes (then throws with `what`). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Reads one metric value (sum over label sets matching `labels`) from /metrics text. */
+export async function metricValue(adminUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  return sumMetric(text, name, labels);
+}
+
+export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const ls = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => ls[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}

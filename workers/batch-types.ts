@@ -1,0 +1,54 @@
+/**
+ * What crosses the thread boundary between the main thread and the check-batch workers.
+ * Bulk data travels in transferable typed arrays; the structured part of rejections in msgpackr.
+ */
+import type { RejectReason } from '../src/schema/verdict.js';
+import type { RepairName } from '../src/schema/engine.js';
+
+export interface BatchTask {
+  listener: string;
+  /** A loaded log type, or 'auto'. */
+  logType: string;
+  /** Complete lines, each ending in '\n' (moved, not copied, from the main thread). */
+  data: ArrayBuffer;
+  maxLineBytes: number;
+  /** Schema directory ('' = bundled) and repair switches; the worker caches one engine per distinct value. */
+  schemasPath: string;
+  stripSyslogPri: boolean;
+  emptyListToArray: boolean;
+  /** Bumped on reload so workers build a fresh engine. */
+  generation: number;
+}
+
+/** One rejected record as the dead-letter store keeps it. */
+export interface RejectedRecord {
+  logType: string | null;
+  reason: RejectReason;
+  field?: string;
+  message: string;
+  /** The original line (first 64 KiB for an over-long one); without its line terminator. */
+  line: Uint8Array;
+  /** Full length in bytes of the original line. */
+  length: number;
+}
+
+export interface BatchResult {
+  /** Accepted records, each ending in '\n': original bytes, or the repaired text. */
+  accepted: Uint8Array;
+  /** End offset (exclusive, after the '\n') of each accepted record in `accepted`. */
+  ends: Uint32Array;
+  /** Index into `typeNames` of each accepted record's log type. */
+  typeIndex: Uint8Array;
+  /** Event time (ms since epoch) of each accepted record. */
+  eventTimes: Float64Array;
+  typeNames: string[];
+  /** Records seen per log type ('unknown' when auto-detection found none). */
+  received: Record<string, number>;
+  /** msgpackr-packed RejectedRecord[] (empty array when none). */
+  rejected: Uint8Array;
+  /** [logType, reason, count] per combination. */
+  rejectedCounts: Array<[string, RejectReason, number]>;
+  repairs: Record<string, number>;
+  /** Bytes of the task's input. */
+  inputBytes: number;
+}
