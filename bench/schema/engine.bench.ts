@@ -6,7 +6,7 @@
  * policy *name* in Policy (what real LSS sends; rejected at Policy, so cheaper).
  */
 import { SchemaEngine } from '../../src/schema/engine.js';
-import { userActivityGenerator } from './user-activity-records.js';
+import { LssGenerator } from '../lss/generate.js';
 
 const COUNT = Number(process.argv[2] ?? 200_000);
 const ROUNDS = 5;
@@ -27,10 +27,10 @@ function measure(label: string, lines: readonly string[], fn: (line: string) => 
 }
 
 const engine = await SchemaEngine.load();
-const next = userActivityGenerator(42);
-const lines = Array.from({ length: COUNT }, next);
-const nextNamed = userActivityGenerator(42, { policyAsName: true });
-const named = Array.from({ length: COUNT }, nextNamed);
+const gen = new LssGenerator(42);
+const lines = Array.from({ length: COUNT }, () => gen.userActivity());
+const genNamed = new LssGenerator(42, { policyNameShare: 1 });
+const named = Array.from({ length: COUNT }, () => genNamed.userActivity());
 const avg = lines.reduce((n, l) => n + l.length, 0) / lines.length;
 const accepted = lines.filter((l) => engine.checkLine(l, 'Zscaler.ZPA.UserActivity').verdict.status === 'accepted').length;
 console.log(`node ${process.version}, ${COUNT} records, average ${Math.round(avg)} bytes, ${accepted} accepted by the schema, best of ${ROUNDS} rounds, one core`);

@@ -10,59 +10,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import { LssGenerator } from '../lss/generate.js';
 import { GzipBodyBuilder, type Body } from '../../src/sink/gzip-body.js';
-
-/** A small seeded PRNG (mulberry32): every run compresses the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const USERS = ['nlipper@acme.com', 'jürgen.müller@acme.com', 'ana.sousa@acme.com.br', '田中太郎@acme.jp', 'svc-backup@acme.com'];
-const APPS = ['DFA IP SPACE', 'Jira', 'Confluence', 'ssh-bastion', 'SAP ERP', 'GitLab'];
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const TIMESTAMPS = ['ConnectionStart', 'ConnectionEnd', 'CATx', 'CARx', 'AppLearnStart', 'ZENFirstRxClient', 'ZENFirstTxClient',
-  'ZENLastRxClient', 'ZENLastTxClient', 'ConnectorZENSetupComplete', 'ZENFirstRxConnector', 'ZENFirstTxConnector',
-  'ZENLastRxConnector', 'ZENLastTxConnector'];
-const COUNTERS = ['ZENTotalBytesRxClient', 'ZENBytesRxClient', 'ZENTotalBytesTxClient', 'ZENBytesTxClient',
-  'ZENTotalBytesRxConnector', 'ZENBytesRxConnector', 'ZENTotalBytesTxConnector', 'ZENBytesTxConnector'];
-
-/** One ~2 KB User Activity record in the default JSON template's layout, with random IDs, IPs, counters, times. */
-function lssRecord(r: () => number): Buffer {
-  const int = (n: number): number => Math.floor(r() * n);
-  const id = (n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += ALNUM[int(ALNUM.length)];
-    return s;
-  };
-  const ip = (): string => `${1 + int(254)}.${int(256)}.${int(256)}.${1 + int(254)}`;
-  const base = Date.UTC(2026, 10, 28) + int(86_400_000);
-  const session = id(20);
-  const parts = [
-    `"LogTimestamp": "Sat Nov 28 ${new Date(base).toISOString().slice(11, 19)} 2026"`, `"Customer": "Acme, Inc."`,
-    `"SessionID": "${session}"`, `"ConnectionID": "${session},${id(20)}"`, `"InternalReason": ""`, `"ConnectionStatus": "active"`,
-    `"IPProtocol": 6`, `"DoubleEncryption": 0`, `"Username": ${JSON.stringify(USERS[int(USERS.length)])}`, `"ServicePort": ${int(65536)}`,
-    `"ClientPublicIP": "${ip()}"`, `"ClientPrivateIP": "${ip()}"`, `"ClientLatitude": ${(r() * 180 - 90).toFixed(6)}`,
-    `"ClientLongitude": ${(r() * 360 - 180).toFixed(6)}`, `"ClientCountryCode": "US"`, `"ClientZEN": "US-OH-${int(9999)}"`,
-    `"Policy": "Any Any Allow"`, `"Connector": "DFA Azure-${int(9)}"`, `"ConnectorZEN": "US-OH-${int(9999)}"`,
-    `"ConnectorIP": "${ip()}"`, `"ConnectorPort": ${int(65536)}`, `"Host": "${ip()}"`, `"Application": "${APPS[int(APPS.length)]}"`,
-    `"AppGroup": "Dynamically Discovered Apps"`, `"Server": "0"`, `"ServerIP": "${ip()}"`, `"ServerPort": ${int(65536)}`,
-    `"PolicyProcessingTime": ${int(1000)}`, `"ServerSetupTime": ${int(100_000)}`,
-    ...TIMESTAMPS.map((k) => `"Timestamp${k}": "${r() < 0.3 ? '' : new Date(base + int(60_000)).toISOString()}"`),
-    ...COUNTERS.map((k) => `"${k}": ${int(2 ** 40)}`),
-    `"Idp": "IDP Config"`, `"ClientToClient": ""`, `"ClientCity": "São Paulo"`, `"MicroTenantID": "0"`, `"AppMicroTenantID": "0"`,
-    `"PRAConnectionID": "${id(16)}"`, `"PRAConsoleType": ""`, `"PRAApprovalID": 216196257331380392`, `"PRACapabilityPolicyID": 0`,
-    `"PRACredentialPolicyID": 0`, `"PRACredentialUserName": ""`, `"PRACredentialLoginType": ""`, `"PRAErrorStatus": ""`,
-    `"PRAFileTransferList": ""`, `"PRARecordingStatus": ""`, `"PRASharedUsersList": ""`, `"PRASessionType": ""`, `"PRASharedMode": ""`,
-  ];
-  return Buffer.from(`{${parts.join(',')}}`, 'utf8');
-}
 
 interface RunResult {
   seconds: number;
@@ -93,11 +42,11 @@ async function main(): Promise<void> {
   const megabytes = Number(process.argv[2] ?? 50);
   const maxRequestBytes = Number(process.argv[3] ?? 1_000_000);
   const headerBytes = 400;
-  const r = prng(42);
+  const gen = new LssGenerator(42);
   const records: Buffer[] = [];
   let rawBytes = 0;
   while (rawBytes < megabytes * 1e6) {
-    const rec = lssRecord(r);
+    const rec = Buffer.from(gen.userActivity(), 'utf8');
     records.push(rec);
     rawBytes += rec.length + 1;
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SchemaEngine } from '../../src/schema/engine.js';
 import { bundledEngine, engineWith, samplesDir } from './helpers.js';
-import { userActivityGenerator } from '../../bench/schema/user-activity-records.js';
+import { LssGenerator } from '../../bench/lss/generate.js';
 
 function firstLine(rel: string): string {
   return readFileSync(path.join(samplesDir(), rel), 'utf8').split('\n')[0]!;
@@ -17,7 +17,7 @@ function firstLine(rel: string): string {
 test('each ZPA record type is detected as its own log type', async () => {
   const engine = await bundledEngine();
   const cases: Array<[string, string]> = [
-    [userActivityGenerator(7)(), 'Zscaler.ZPA.UserActivity'],
+    [new LssGenerator(7).userActivity(), 'Zscaler.ZPA.UserActivity'],
     [readFileSync(path.join(samplesDir(), 'elastic_integrations/user_status.log'), 'utf8').split('\n')[2]!, 'Zscaler.ZPA.UserStatus'],
     [firstLine('zscaler_help_docs/app_connector_status.log'), 'Zscaler.ZPA.AppConnectorStatus'],
     [firstLine('zscaler_help_docs/app_connector_metrics.log'), 'Zscaler.ZPA.AppConnectorMetrics'],
