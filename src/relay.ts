@@ -13,8 +13,11 @@ import { AdminServer } from './metrics/admin-server.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import { LineBatcher } from './ingest/line-batcher.js';
 import { ByteBudget } from './ingest/byte-budget.js';
+import { IngestGate } from './ingest/ingest-gate.js';
 import { IncidentLog } from './ingest/incident-log.js';
 import { DeadLetterStore, type DeadLetterInput } from './durability/dead-letter-store.js';
+import { Spool, type ReplayBatch } from './durability/spool.js';
+import { BatchTicket } from './durability/batch-ticket.js';
 import { createSink } from './sink/create-sink.js';
 import type { OutRecord, Sink, SinkHooks } from './sink/sink.js';
 import type { BatchResult, BatchTask, RejectedRecord } from '../workers/batch-types.js';
@@ -38,6 +41,9 @@ export class Relay {
   private readonly listeners: TcpListener[] = [];
   private readonly batchers = new Map<string, LineBatcher>();
   private readonly budget: ByteBudget;
+  private readonly gate: IngestGate;
+  private readonly spool: Spool | null;
+  private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
   private readonly rejects: IncidentLog;
   private readonly tasks = new Set<Promise<void>>();
@@ -55,11 +61,25 @@ export class Relay {
     this.metrics = opts.metrics ?? new RelayMetrics();
     this.admin = new AdminServer(this.metrics);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
-    this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused, held) => {
+    this.gate = new IngestGate((paused, reasons) => {
       for (const l of this.listeners) l.setPaused(paused);
       this.metrics.ingestPaused.set(paused ? 1 : 0);
-      this.log.warn({ heldBytes: held, maxBufferedBytes: config.maxBufferedBytes }, paused ? 'ingest paused: buffered bytes reached maxBufferedBytes' : 'ingest resumed');
+      this.log.warn({ reasons, heldBytes: this.budget.heldBytes, spoolBytes: this.spool?.totalBytes }, paused ? 'ingest paused' : 'ingest resumed');
     });
+    this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused) => this.gate.set('buffer_full', paused));
+    this.spool = config.spool.path
+      ? new Spool(config.spool, {
+          sizeChanged: (bytes, segments) => {
+            this.metrics.spoolBytes.set(bytes);
+            this.metrics.spoolSegments.set(segments);
+          },
+          corrupt: (segment, reason, bytes, movedTo) => {
+            this.metrics.spoolCorrupt.inc({ reason });
+            this.log.error({ segment, reason, bytes, movedTo }, 'spool: torn or corrupt tail moved aside');
+          },
+          fullChanged: (full) => this.gate.set('spool_full', full),
+        })
+      : null;
     this.deadLetters = new DeadLetterStore(config.deadLetter, {
       written: (byReason) => {
         for (const [reason, n] of byReason) this.metrics.deadLetterRecords.inc({ reason }, n);
@@ -83,12 +103,15 @@ export class Relay {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
     await this.deadLetters.open();
+    const replay = this.spool ? await this.spool.open() : [];
     this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
     const threads = cfg.workers.threads || availableParallelism();
     this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
     this.metrics.engineInfo.set({ engine: 'reference' }, 1);
+    // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
+    this.replay(replay);
     for (const lc of cfg.listeners) {
-      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data) => this.submit(lc.name, lc.logType, lc.maxLineBytes, data)));
+      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data) => this.ingest(lc.name, lc.logType, lc.maxLineBytes, data)));
       const listener = new TcpListener(lc, {
         block: (name, data) => {
           this.budget.adjust(data.length);
@@ -110,13 +133,60 @@ export class Relay {
     this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: 'reference', workerThreads: threads }, 'zpa-relay ready');
   }
 
-  /** Hands one batch to the pool; its buffer is moved, not copied. */
-  private submit(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer): void {
+  /** A batch framed from a listener: spooled first (when the spool is on), then handed to the pool. */
+  private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer): void {
     const read = this.bytesRead.get(listener) ?? 0;
     if (read > 0) {
       this.metrics.receivedBytes.inc({ listener }, read);
       this.bytesRead.set(listener, 0);
     }
+    let ticket: BatchTicket | undefined;
+    if (this.spool) {
+      try {
+        const id = this.spool.append({ listener, logType, time: Date.now() }, Buffer.from(data));
+        const spool = this.spool;
+        ticket = new BatchTicket(() => spool.ack(id));
+      } catch (err) {
+        // Disk full or an I/O error: this batch goes on in memory only; ingestion pauses until the volume takes writes.
+        this.metrics.spoolWriteErrors.inc();
+        this.onSpoolUnwritable(err as NodeJS.ErrnoException);
+      }
+    }
+    this.submit(listener, logType, maxLineBytes, data, ticket, false);
+  }
+
+  private onSpoolUnwritable(err: NodeJS.ErrnoException): void {
+    if (this.spoolProbe) return;
+    this.log.error({ code: err.code, path: this.config.spool.path }, 'spool: write failed; ingestion paused until the volume takes writes again');
+    this.gate.set('spool_unwritable', true);
+    this.spoolProbe = setInterval(() => {
+      if (!this.spool!.probe()) return;
+      clearInterval(this.spoolProbe!);
+      this.spoolProbe = null;
+      this.log.info({ path: this.config.spool.path }, 'spool: volume writable again; ingestion resumes');
+      this.gate.set('spool_unwritable', false);
+    }, 1000);
+    this.spoolProbe.unref();
+  }
+
+  /** Resubmits the batches a previous run left in the spool. */
+  private replay(batches: ReplayBatch[]): void {
+    if (batches.length === 0) return;
+    const bytes = batches.reduce((n, b) => n + b.data.length, 0);
+    this.log.warn({ batches: batches.length, bytes }, 'spool: replaying batches left by the previous run');
+    for (const b of batches) {
+      const lc = this.config.listeners.find((l) => l.name === b.meta.listener);
+      const spool = this.spool!;
+      const ticket = new BatchTicket(() => spool.ack(b.id));
+      const ab = new ArrayBuffer(b.data.length);
+      Buffer.from(ab).set(b.data);
+      this.budget.adjust(ab.byteLength);
+      this.submit(b.meta.listener, lc?.logType ?? b.meta.logType, lc?.maxLineBytes ?? 1024 * 1024, ab, ticket, true);
+    }
+  }
+
+  /** Hands one batch to the pool; its buffer is moved, not copied. */
+  private submit(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, ticket: BatchTicket | undefined, replayed: boolean): void {
     const inputBytes = data.byteLength;
     const task: BatchTask = {
       listener,
@@ -129,18 +199,22 @@ export class Relay {
       generation: this.generation,
     };
     const p = this.pool!.run(task, { transferList: [data] })
-      .then((res: BatchResult) => this.onResult(listener, res))
+      .then((res: BatchResult) => this.onResult(listener, res, ticket, replayed))
       .catch((err: Error) => {
-        // Only a dead worker gets here (the engine never throws for bad input): count and log it loudly.
+        // Only a dead worker gets here (the engine never throws for bad input). The batch stays unacknowledged
+        // in the spool (when on), so the next start replays it.
         this.budget.adjust(-inputBytes);
-        this.log.error({ err: err.message, listener, bytes: inputBytes }, 'worker failed on a batch');
+        this.metrics.workerErrors.inc();
+        this.log.error({ err: err.message, listener, bytes: inputBytes, spooled: ticket !== undefined }, 'worker failed on a batch');
       })
       .finally(() => this.tasks.delete(p));
     this.tasks.add(p);
   }
 
-  private async onResult(listener: string, res: BatchResult): Promise<void> {
+  private async onResult(listener: string, res: BatchResult, ticket: BatchTicket | undefined, replayed: boolean): Promise<void> {
     const m = this.metrics;
+    if (replayed) m.spoolReplayed.inc(res.ends.length + res.rejectedCounts.reduce((n, c) => n + c[2], 0));
+    ticket?.add(res.ends.length + (res.rejected.byteLength > 0 ? 1 : 0));
     for (const [lt, n] of Object.entries(res.received)) m.recordsReceived.inc({ listener, log_type: lt }, n);
     for (const [lt, reason, n] of res.rejectedCounts) {
       m.recordsRejected.inc({ listener, log_type: lt, reason }, n);
@@ -148,15 +222,22 @@ export class Relay {
     }
     for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
     if (res.ends.length > 0) {
-      this.sink!.write({ listener, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames });
+      this.sink!.write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames });
     }
     // The budget now holds the accepted bytes (which the sink settles) instead of the whole input.
     const rejectedBytes = res.inputBytes - res.accepted.byteLength;
     if (res.rejected.byteLength > 0) {
       const rejected = unpack(res.rejected) as RejectedRecord[];
-      await this.deadLetters.write(rejected.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
+      try {
+        await this.deadLetters.write(rejected.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
+        ticket?.settle();
+      } catch (err) {
+        // Not acknowledged: with a spool the batch is replayed at the next start rather than lost.
+        this.log.error({ err: (err as Error).message, records: rejected.length }, 'dead-letter write failed');
+      }
     }
     this.budget.adjust(-rejectedBytes);
+    ticket?.settle();
   }
 
   private onTooLong(listener: string, logType: string, head: Buffer, length: number): void {
@@ -174,6 +255,7 @@ export class Relay {
     return {
       delivered: (records, rawBytes) => {
         this.budget.adjust(-rawBytes);
+        settleRecords(records);
         const output = this.sink!.kind;
         const now = Date.now();
         const byType = new Map<string, { n: number; timeSum: number }>();
@@ -195,10 +277,13 @@ export class Relay {
         this.log.error({ records: records.length, status, reason, message }, reason === 'undelivered' ? 'records left undelivered at shutdown: kept in the dead-letter store' : 'output refused a batch: records kept in the dead-letter store');
         const entries: DeadLetterInput[] = records.map((r: OutRecord) => ({ listener: r.listener, logType: r.logType, reason, message, line: r.bytes, status }));
         this.deadLetters.write(entries).then(
-          () => this.budget.adjust(-rawBytes),
+          () => {
+            this.budget.adjust(-rawBytes);
+            settleRecords(records);
+          },
           (err: Error) => {
             this.budget.adjust(-rawBytes);
-            this.log.fatal({ err: err.message, records: records.length }, 'dead-letter write failed: records lost');
+            this.log.fatal({ err: err.message, records: records.length, spooled: records[0]?.ticket !== undefined }, 'dead-letter write failed: records not kept (still in the spool when it is on)');
           },
         );
       },
@@ -239,9 +324,26 @@ export class Relay {
       await sink.close({ abort: true });
     }
     this.rejects.stop();
+    if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();
+    await this.spool?.close();
     await this.pool!.destroy();
     await this.admin.close();
     this.log.info({ ms: Date.now() - started, delivered: flushed }, 'stopped');
   }
+}
+
+/** Settles each record's spool ticket, once per ticket per call (records of one batch are adjacent). */
+function settleRecords(records: readonly OutRecord[]): void {
+  let t: BatchTicket | undefined;
+  let n = 0;
+  for (const r of records) {
+    if (r.ticket !== t) {
+      if (t && n > 0) t.settle(n);
+      t = r.ticket;
+      n = 0;
+    }
+    n++;
+  }
+  if (t && n > 0) t.settle(n);
 }

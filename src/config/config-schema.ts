@@ -97,6 +97,11 @@ export const configSchema: JsonSchema = {
         compressionLevel: int('gzip level (1 fastest .. 9 smallest).', 1, 1, 9),
       }),
     }),
+    spool: obj('Write-ahead log on local disk of everything read and not yet delivered; survives kill -9 (off when path is empty).', {
+      path: str('Spool directory; empty disables the spool.', ''),
+      maxBytes: int('Bound on the spool; reaching it pauses ingestion (nothing is evicted).', 1024 * MiB, MiB, 1024 * 1024 * MiB),
+      syncIntervalMs: int('Group-commit interval: data read more than this long before a crash is on disk.', 200, 1, 60_000),
+    }),
     deadLetter: obj('Local store of records that were rejected or that Panther refused.', {
       path: str('Directory of dead-letter JSON-lines files.', './data/dead-letter'),
       maxBytes: int('Bound on the store; the oldest file is evicted (and counted) past it.', 1024 * MiB, 1024, 1024 * 1024 * MiB),

@@ -51,6 +51,7 @@ export interface RelayConfig {
   readonly maxBufferedBytes: number;
   readonly resumeBufferedBytes: number;
   readonly output: OutputConfig;
+  readonly spool: { readonly path: string; readonly maxBytes: number; readonly syncIntervalMs: number };
   readonly deadLetter: { readonly path: string; readonly maxBytes: number; readonly maxFileBytes: number };
   readonly admin: { readonly host: string; readonly port: number };
   readonly drainTimeoutMs: number;

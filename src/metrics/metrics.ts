@@ -32,6 +32,12 @@ export class RelayMetrics {
   readonly deadLetterEvicted = new Counter({ name: 'zpa_relay_dead_letter_evicted_files_total', help: 'Dead-letter files evicted because deadLetter.maxBytes was reached.', registers: [this.registry] });
   readonly sinkRejected = new Counter({ name: 'zpa_relay_sink_rejected_batches_total', help: 'Bodies the output refused for good (non-retryable 4xx), by status.', labelNames: ['output', 'status'], registers: [this.registry] });
   readonly retries = new Counter({ name: 'zpa_relay_retries_total', help: 'Output attempts that are retried.', labelNames: ['output'], registers: [this.registry] });
+  readonly spoolBytes = new Gauge({ name: 'zpa_relay_spool_bytes', help: 'Bytes in the spool (read, not yet settled).', registers: [this.registry] });
+  readonly spoolSegments = new Gauge({ name: 'zpa_relay_spool_segments', help: 'Segment files in the spool.', registers: [this.registry] });
+  readonly spoolReplayed = new Counter({ name: 'zpa_relay_spool_replayed_records_total', help: 'Records replayed from the spool at start (may include duplicates of what was in flight).', registers: [this.registry] });
+  readonly spoolCorrupt = new Counter({ name: 'zpa_relay_spool_corrupt_tails_total', help: 'Torn or corrupt segment tails found at start and moved aside, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  readonly spoolWriteErrors = new Counter({ name: 'zpa_relay_spool_write_errors_total', help: 'Spool appends that failed (disk full, I/O error); ingestion pauses until the volume takes writes.', registers: [this.registry] });
+  readonly workerErrors = new Counter({ name: 'zpa_relay_worker_errors_total', help: 'Batches a worker thread failed on (the engine never throws for bad input; this means a crashed worker).', registers: [this.registry] });
   readonly engineInfo = new Gauge({ name: 'zpa_relay_engine_info', help: 'The schema engine the workers run (value 1).', labelNames: ['engine'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

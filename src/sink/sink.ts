@@ -3,9 +3,13 @@
  * delivered (counted, released from the byte budget) or refused (handed back for the dead-letter store).
  */
 
+import type { BatchTicket } from '../durability/batch-ticket.js';
+
 /** Accepted records of one worker batch: each record's bytes end in '\n' at `ends[i]`. */
 export interface AcceptedChunk {
   listener: string;
+  /** Settled once per record when the spool is on. */
+  ticket?: BatchTicket;
   data: Uint8Array;
   ends: Uint32Array;
   typeIndex: Uint8Array;
@@ -19,6 +23,7 @@ export interface OutRecord {
   listener: string;
   logType: string;
   eventTime: number;
+  ticket?: BatchTicket;
 }
 
 export interface SinkHooks {
@@ -46,7 +51,7 @@ export function recordsOf(chunk: AcceptedChunk): OutRecord[] {
   let start = 0;
   for (let i = 0; i < chunk.ends.length; i++) {
     const end = chunk.ends[i];
-    out[i] = { bytes: data.subarray(start, end - 1), listener: chunk.listener, logType: chunk.typeNames[chunk.typeIndex[i]], eventTime: chunk.eventTimes[i] };
+    out[i] = { bytes: data.subarray(start, end - 1), listener: chunk.listener, logType: chunk.typeNames[chunk.typeIndex[i]], eventTime: chunk.eventTimes[i], ticket: chunk.ticket };
     start = end;
   }
   return out;
