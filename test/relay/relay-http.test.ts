@@ -168,9 +168,9 @@ test('429 with Retry-After and 503 are retried until delivered; nothing is lost'
   }
 });
 
-test('a 400 moves that body to the dead-letter store with reason sink_rejected and the status', async () => {
+for (const status of [400, 401, 413]) test(`a ${status} moves that body to the dead-letter store with reason sink_rejected and the status`, async () => {
   const panther = await startPantherStandin();
-  panther.script([{ status: 400 }]);
+  panther.script([{ status }]);
   const h = await startRelay({ output: httpOutput(panther.url) });
   try {
     const gen = new LssGenerator(23);
@@ -184,7 +184,8 @@ test('a 400 moves that body to the dead-letter store with reason sink_rejected a
       }
     }, 'dead-lettered body');
     const dl = deadLetters(h.dir);
-    assert.ok(dl.every((d) => d.reason === 'sink_rejected' && d.status === 400));
+    assert.ok(dl.every((d) => d.reason === 'sink_rejected' && d.status === status));
+    assert.equal(await metricValue(h.adminUrl, 'zpa_relay_sink_rejected_batches_total', { status: String(status) }), 1, 'an alarm in metrics');
     assert.deepEqual(dl.map((d) => d.line).sort(), [...first].sort());
     // The rest of the traffic is unaffected.
     const second = Array.from({ length: 20 }, () => gen.userActivity());
