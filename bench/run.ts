@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: capacity planning for zpa-relay. Runs the real relay process against a local Panther
+ * stand-in, drives LSS-shaped traffic over TCP, and reports records/s, MB/s, gzip ratio, requests and body
+ * sizes, end-to-end latency (record written to the socket -> body received), CPU, peak RSS and rejects,
+ * next to a baseline (zlib level 1 on one core over the same bytes).
+ *
+ *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
+ *                    [--latency-share 0.5] [--compression gzip|zstd] [--out bench/results]
+ *
+ * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
+ */
+import { parseArgs } from 'node:util';
+import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { LOG_TYPES, type LogTypeName } from './lss/generate.js';
+import { BenchSink } from './e2e/bench-sink.js';
+import { recordPool, runLoad } from './e2e/load-generator.js';
+import { sample, selfCpuSeconds } from './e2e/process-stats.js';
+import { writeReport, type StepResult } from './e2e/report.js';
+import { spawnRelay } from '../test/helpers/relay-process.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    'log-type': { type: 'string', default: 'UserActivity' },
+    connections: { type: 'string', default: '1,4' },
+    'duration-s': { type: 'string', default: '15' },
+    rate: { type: 'string', default: '0' },
+    'latency-share': { type: 'string', default: '0.5' },
+    compression: { type: 'string', default: 'gzip' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+
+const now = () => performance.now();
+const logType = (LOG_TYPES.find((t) => t.endsWith(`.${opt['log-type']}`)) ?? opt['log-type']) as LogTypeName;
+const durationMs = Number(opt['duration-s']) * 1000;
+const connectionSteps = String(opt.connections).split(',').map(Number);
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const pool = recordPool(logType);
+  const poolBytes = pool.reduce((n, b) => n + b.length, 0);
+  // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB).
+  const corpus = Buffer.concat(Array.from({ length: Math.ceil(64e6 / poolBytes) }, () => Buffer.concat(pool)));
+  const t0 = now();
+  const gz = gzipSync(corpus, { level: 1 });
+  const zlibMBps = corpus.length / 1e6 / ((now() - t0) / 1000);
+  console.log(`baseline: zlib level 1, one core: ${zlibMBps.toFixed(1)} MB/s, ratio ${(corpus.length / gz.length).toFixed(2)} (${logType}, ${Math.round(poolBytes / pool.length)} B/record)`);
+
+  const sink = new BenchSink(now);
+  await sink.start();
+  const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
+  const cfgFile = join(dir, 'relay.yaml');
+  writeFileSync(
+    cfgFile,
+    stringify({
+      listeners: [{ name: 'bench', host: '127.0.0.1', port: 0, logType }],
+      admin: { host: '127.0.0.1', port: 0 },
+      output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, ...(opt.compression === 'zstd' ? { compression: 'zstd' } : {}) } },
+      deadLetter: { path: join(dir, 'dl') },
+    }),
+  );
+  const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir });
+  const pid = relay.child.pid!;
+  const steps: StepResult[] = [];
+
+  const step = async (label: string, connections: number, rate: number): Promise<StepResult> => {
+    const s0 = { ...sink.stats, bodySizes: sink.stats.bodySizes.length };
+    const p0 = sample(pid);
+    const c0 = selfCpuSeconds();
+    const w0 = now();
+    let peak = p0.rssBytes;
+    const progress = setInterval(() => {
+      const p = sample(pid);
+      peak = Math.max(peak, p.rssBytes);
+      const secs = (now() - w0) / 1000;
+      process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${Math.round((sink.stats.lines - s0.lines) / secs)} records/s delivered, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
+    }, 1000);
+    const load = await runLoad(pool, { port: relay.ports.bench, connections, rate, durationMs, logType, now });
+    // Wait for the tail to be delivered (bounded).
+    const deadline = now() + 30_000;
+    while (sink.stats.lines - s0.lines < load.records && now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    clearInterval(progress);
+    process.stdout.write('\n');
+    const seconds = (now() - w0) / 1000;
+    const p1 = sample(pid);
+    peak = Math.max(peak, p1.rssBytes);
+    const lines = sink.stats.lines - s0.lines;
+    const bodySizes = sink.stats.bodySizes.slice(s0.bodySizes);
+    const latencies: number[] = [];
+    for (const [seq, sent] of load.probesSent) {
+      const got = sink.stats.probes.get(seq);
+      if (got !== undefined && sent >= 0) latencies.push(got - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
+    const rejected = metrics.split('\n').filter((l) => l.startsWith('zpa_relay_records_rejected_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const result: StepResult = {
+      label,
+      connections,
+      targetRate: rate,
+      seconds,
+      recordsPerSecond: lines / seconds,
+      mbPerSecondIn: (load.bytes / 1e6) / seconds,
+      requestsPerSecond: (sink.stats.requests - s0.requests) / seconds,
+      meanBodyBytes: bodySizes.reduce((n, b) => n + b, 0) / Math.max(1, bodySizes.length),
+      maxBodyBytes: Math.max(0, ...bodySizes),
+      gzipRatio: (sink.stats.rawBytes - s0.rawBytes) / Math.max(1, sink.stats.bodyBytes - s0.bodyBytes),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      relayCpuCores: (p1.cpuSeconds - p0.cpuSeconds) / seconds,
+      benchCpuCores: (selfCpuSeconds() - c0) / seconds,
+      relayPeakRssMb: peak / 1e6,
+      rejected,
+    };
+    console.log(
+      `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / zlibMBps).toFixed(2)}x zlib-1), ` +
+        `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
+        `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms, relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
+        `bench CPU ${result.benchCpuCores.toFixed(2)} cores, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
+    );
+    return result;
+  };
+
+  try {
+    for (const c of connectionSteps) steps.push(await step(`full speed, ${c} conn`, c, Number(opt.rate)));
+    const best = steps.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+    const share = Number(opt['latency-share']);
+    steps.push(await step(`${Math.round(share * 100)}% of full speed, ${best.connections} conn`, best.connections, Math.round(best.recordsPerSecond * share)));
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    await sink.close();
+  }
+  const n = availableParallelism();
+  const full = steps.filter((s) => s.targetRate === 0).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+  const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${logType} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
+  console.log(sizing);
+  const report = writeReport(String(opt.out), {
+    time: new Date().toISOString(),
+    machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
+    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression },
+    baseline: { zlibLevel1MBps: zlibMBps, ratio: corpus.length / gz.length },
+    steps,
+    sizing,
+  });
+  console.log(`wrote ${report.json} and ${report.html}`);
+}
+
+await main();
