@@ -7,6 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+
+const zstd = createRequire(import.meta.url)('zstd-napi') as { decompress(b: Uint8Array): Buffer };
 
 const gunzipAsync = promisify(gunzip);
 export const PROBE_MARK = 'zpa-bench-probe-';
@@ -43,6 +46,7 @@ export class BenchSink {
           res.writeHead(200).end();
         };
         if (body[0] === 0x1f && body[1] === 0x8b) gunzipAsync(body).then(done, () => res.writeHead(400).end());
+        else if (body[0] === 0x28 && body[1] === 0xb5) done(zstd.decompress(body));
         else done(null);
       });
     });

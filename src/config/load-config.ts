@@ -93,7 +93,10 @@ function crossChecks(cfg: Mutable<RelayConfig>, opts: LoadOptions): string[] {
   }
   if (cfg.output.type === 'http') {
     if (!cfg.output.http) problems.push('output.http: required when output.type is http');
-    else problems.push(...checkAuthConfig(cfg.output.http.auth, 'output.http.auth', opts.env ?? process.env));
+    else {
+      problems.push(...checkAuthConfig(cfg.output.http.auth, 'output.http.auth', opts.env ?? process.env));
+      if (cfg.output.http.compression === 'gzip' && cfg.output.http.compressionLevel > 9) problems.push('output.http.compressionLevel: gzip levels are 1..9');
+    }
   }
   if (cfg.admin.port !== 0 && cfg.listeners.some((l) => l.port === cfg.admin.port)) {
     problems.push(`admin.port: ${cfg.admin.port} is also a listener port`);

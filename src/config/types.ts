@@ -24,6 +24,7 @@ export interface HttpOutputConfig {
   readonly maxRequestBytes: number;
   readonly concurrency: number;
   readonly requestTimeoutMs: number;
+  readonly compression: 'gzip' | 'zstd';
   readonly compressionLevel: number;
   readonly retry: RetryConfig;
 }

@@ -8,6 +8,7 @@ import { createAuth } from './panther-auth.js';
 import { HttpSender } from './http-sender.js';
 import { HttpSink } from './http-sink.js';
 import { DirectorySink } from './directory-sink.js';
+import { loadZstd } from './zstd-body.js';
 import type { Sink, SinkHooks } from './sink.js';
 
 export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: RelayMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Sink> {
@@ -19,7 +20,13 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
   }
   const http = out.http!;
   let failing = false;
+  let compression = http.compression;
+  if (compression === 'zstd' && !loadZstd()) {
+    log.warn({ compression: 'gzip' }, 'zstd-napi is not available on this machine: sending gzip bodies instead');
+    compression = 'gzip';
+  }
   const sender = new HttpSender({
+    contentEncoding: compression,
     url: http.url,
     auth: createAuth(http.auth, env),
     requestTimeoutMs: http.requestTimeoutMs,
@@ -43,5 +50,5 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
       }
     },
   });
-  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: out.flushIntervalMs }, hooks);
+  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: out.flushIntervalMs, compression }, hooks);
 }

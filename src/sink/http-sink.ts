@@ -3,7 +3,8 @@
  * maxRequestBytes on the wire, and sends them through the retrying HttpSender. A body is cut when the
  * pending records reach the builder's raw-size target, or flushIntervalMs after the first of them arrived.
  */
-import { GzipBodyBuilder } from './gzip-body.js';
+import { GzipBodyBuilder, type BuildResult } from './gzip-body.js';
+import { ZstdBodyBuilder } from './zstd-body.js';
 import { HttpSender } from './http-sender.js';
 import { rawBytesOf, recordsOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
 
@@ -12,6 +13,14 @@ export interface HttpSinkOptions {
   maxRequestBytes: number;
   compressionLevel: number;
   flushIntervalMs: number;
+  /** Body compression; zstd needs the zstd-napi addon (create-sink falls back to gzip without it). */
+  compression: 'gzip' | 'zstd';
+}
+
+/** What both body builders offer. */
+interface BodyBuilder {
+  targetRawBytes(): number;
+  build(records: readonly Buffer[]): Promise<BuildResult>;
 }
 
 export class HttpSink implements Sink {
@@ -20,19 +29,20 @@ export class HttpSink implements Sink {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly builder: GzipBodyBuilder;
+  private readonly builder: BodyBuilder;
   private aborted = false;
 
   constructor(
     private readonly opts: HttpSinkOptions,
     private readonly hooks: SinkHooks,
   ) {
-    // Headers are sized for the largest body we may send; the auth headers do not depend on the body length much.
-    this.builder = new GzipBodyBuilder({
+    // Headers are sized for the largest body we may send (the content-length digits are the only part that varies).
+    const sizing = {
       maxRequestBytes: opts.maxRequestBytes,
       headerBytes: opts.sender.headerBytes(opts.maxRequestBytes),
       level: opts.compressionLevel,
-    });
+    };
+    this.builder = opts.compression === 'zstd' ? new ZstdBodyBuilder(sizing) : new GzipBodyBuilder(sizing);
   }
 
   write(chunk: AcceptedChunk): void {

@@ -19,6 +19,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 
 /** The auth the stand-in demands; the secret values themselves, unlike the relay's AuthConfig. */
 export type StandinAuth =
@@ -59,7 +60,7 @@ export interface RecordedRequest {
   wireBytes: number;
   /** Body bytes as sent (compressed). */
   bodyBytes: number;
-  /** Lines in the decompressed body (0 for zstd, which is not decoded). */
+  /** Lines in the decompressed body (zstd bodies are decoded with fzstd, independently of the relay's encoder). */
   lines: number;
   /** Compression detected from the body's magic bytes, not from headers (as Panther does). */
   encoding: 'gzip' | 'zstd' | 'identity';
@@ -77,7 +78,7 @@ export interface Standin {
   readonly lines: string[];
   /** Every request, in arrival order (entries are completed in place as requests are answered). */
   readonly requests: RecordedRequest[];
-  /** Raw bodies of requests whose content could not be decoded here (zstd), in arrival order. */
+  /** Raw zstd bodies, in arrival order (they are decoded too; kept for frame-level checks). */
   readonly rawBodies: Buffer[];
   /** Requests being handled right now, and the highest that count has been (for concurrency checks). */
   readonly inFlight: number;
@@ -227,7 +228,11 @@ export async function startPantherStandin(opts: StandinOptions = {}): Promise<St
         try {
           if (encoding === 'gzip') decoded = splitLines(gunzipSync(body).toString('utf8'));
           else if (encoding === 'identity') decoded = splitLines(body.toString('utf8'));
-          else rawBodies.push(body);
+          else {
+            // zstd: decoded with fzstd, a pure-JS decoder independent of the relay's zstd-napi encoder.
+            rawBodies.push(body);
+            decoded = splitLines(Buffer.from(zstdDecompress(body)).toString('utf8'));
+          }
         } catch (err) {
           // A body Panther could not decode is a client error; say so instead of recording garbage.
           status = 400;

@@ -283,3 +283,24 @@ test('readyz is 200 once bound and 503 while draining; healthz is 200', async ()
   s.destroy();
   await stopping;
 });
+
+test('zstd bodies: Panther detects the format from the content; an independent decoder gets exactly the records sent; wire size within the limit', async () => {
+  const limit = 80_000;
+  const panther = await startPantherStandin({ maxRequestBytes: limit });
+  const h = await startRelay({ output: httpOutput(panther.url, { compression: 'zstd', maxRequestBytes: limit }) });
+  try {
+    const gen = new LssGenerator(61);
+    const lines = Array.from({ length: 2000 }, (_, i) => gen.record(LOG_TYPES[i % 5]));
+    await Promise.all(LOG_TYPES.map((lt, k) => sendAndClose(h.port(LISTENER_OF[lt]), lines.filter((_, i) => i % 5 === k).join('\n') + '\n')));
+    await panther.waitForLines(2000, 20_000);
+    assert.ok(panther.requests.every((r) => r.encoding === 'zstd' && r.status === 200 && r.wireBytes <= limit));
+    assert.ok(panther.requests.every((r) => r.headers['content-encoding'] === 'zstd'));
+    assert.deepEqual([...panther.lines].sort(), [...lines].sort());
+    const raw = lines.reduce((n, l) => n + l.length + 1, 0);
+    const wire = panther.requests.reduce((n, r) => n + r.bodyBytes, 0);
+    assert.ok(raw / wire > 4, `zstd ratio ${(raw / wire).toFixed(1)}`);
+  } finally {
+    await h.stop();
+    await panther.close();
+  }
+});

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { decompress } from 'fzstd';
+import { ZstdBodyBuilder } from '../../src/sink/zstd-body.js';
+import { LssGenerator } from '../../bench/lss/generate.js';
+
+test('zstd bodies stay within the limit, are not tiny, and decode (independently) to the input byte for byte', async () => {
+  const gen = new LssGenerator(4);
+  const records = Array.from({ length: 3000 }, () => Buffer.from(gen.userActivity(), 'utf8'));
+  for (const limit of [1_000_000, 100_000, 20_000]) {
+    const b = new ZstdBodyBuilder({ maxRequestBytes: limit, headerBytes: 300 });
+    const { bodies, tooLarge } = await b.build(records);
+    assert.deepEqual(tooLarge, []);
+    assert.ok(bodies.every((x) => x.body.length <= limit - 300), `limit ${limit}`);
+    if (bodies.length > 1) assert.ok(bodies.slice(0, -1).every((x) => x.body.length >= (limit - 300) * 0.5), `bodies fill the limit ${limit}`);
+    const text = bodies.map((x) => Buffer.from(decompress(x.body)).toString('utf8')).join('');
+    assert.equal(text, records.map((r) => r.toString('utf8') + '\n').join(''));
+    assert.deepEqual(bodies.map((x) => [x.start, x.end]).flat().filter((_, i, a) => i % 2 === 1 && i < a.length - 1), bodies.slice(1).map((x) => x.start), 'bodies are contiguous ranges');
+  }
+});
+
+test('a record whose compressed form alone exceeds the limit is returned as too large', async () => {
+  const b = new ZstdBodyBuilder({ maxRequestBytes: 5000, headerBytes: 300 });
+  const small = Buffer.from('{"a":1}');
+  const { bodies, tooLarge } = await b.build([small, Buffer.from(randomBytes(20_000).toString('base64')), small]);
+  assert.deepEqual(tooLarge, [1]);
+  assert.deepEqual(bodies.map((x) => [x.start, x.end]), [[0, 1], [2, 3]]);
+});
