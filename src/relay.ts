@@ -15,13 +15,17 @@ import { LineBatcher } from './ingest/line-batcher.js';
 import { ByteBudget } from './ingest/byte-budget.js';
 import { IngestGate } from './ingest/ingest-gate.js';
 import { IncidentLog } from './ingest/incident-log.js';
+import { MismatchLog } from './ingest/mismatch-log.js';
 import { DeadLetterStore, type DeadLetterInput } from './durability/dead-letter-store.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
+import { RejectPolicy } from './durability/reject-policy.js';
+import { SchemaEngine } from './schema/engine.js';
 import { createSink } from './sink/create-sink.js';
 import type { OutRecord, Sink, SinkHooks } from './sink/sink.js';
 import type { BatchResult, BatchTask, RejectedRecord } from '../workers/batch-types.js';
 
+const NEWLINE = Buffer.from('\n');
 const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
 
 export interface RelayOptions {
@@ -46,9 +50,13 @@ export class Relay {
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
   private readonly rejects: IncidentLog;
+  private readonly mismatches: MismatchLog;
   private readonly tasks = new Set<Promise<void>>();
   private readonly bytesRead = new Map<string, number>();
   private pool: Piscina | null = null;
+  private readonly rejectPolicy: RejectPolicy;
+  /** Top-level schema fields per log type: the closed label set of zpa_relay_schema_mismatch_total. */
+  private schemaFields = new Map<string, Set<string>>();
   private sink: Sink | null = null;
   private generation = 0;
   private stopping: Promise<void> | null = null;
@@ -60,6 +68,8 @@ export class Relay {
     this.log = opts.log;
     this.metrics = opts.metrics ?? new RelayMetrics();
     this.admin = new AdminServer(this.metrics);
+    this.rejectPolicy = new RejectPolicy(config.onReject);
+    this.mismatches = new MismatchLog(this.log);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
     this.gate = new IngestGate((paused, reasons) => {
       for (const l of this.listeners) l.setPaused(paused);
@@ -102,6 +112,8 @@ export class Relay {
   private async startParts(): Promise<void> {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
+    const engine = await SchemaEngine.load(cfg.schemas.path || undefined);
+    this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
     await this.deadLetters.open();
     const replay = this.spool ? await this.spool.open() : [];
     this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
@@ -224,20 +236,76 @@ export class Relay {
     if (res.ends.length > 0) {
       this.sink!.write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames });
     }
-    // The budget now holds the accepted bytes (which the sink settles) instead of the whole input.
-    const rejectedBytes = res.inputBytes - res.accepted.byteLength;
+    // The budget now holds the accepted (and forwarded) bytes, which the sink settles, instead of the whole input.
+    let releasable = res.inputBytes - res.accepted.byteLength;
     if (res.rejected.byteLength > 0) {
       const rejected = unpack(res.rejected) as RejectedRecord[];
+      this.countMismatches(rejected);
+      const keep: RejectedRecord[] = [];
+      const forward: RejectedRecord[] = [];
+      for (const r of rejected) {
+        const action = this.rejectPolicy.actionFor(r.reason);
+        if (action !== 'dead-letter') forward.push(r);
+        if (action !== 'forward') keep.push(r);
+      }
+      if (forward.length > 0) releasable -= this.forwardRejected(listener, forward, ticket);
       try {
-        await this.deadLetters.write(rejected.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
+        await this.deadLetters.write(keep.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
         ticket?.settle();
       } catch (err) {
         // Not acknowledged: with a spool the batch is replayed at the next start rather than lost.
-        this.log.error({ err: (err as Error).message, records: rejected.length }, 'dead-letter write failed');
+        this.log.error({ err: (err as Error).message, records: keep.length }, 'dead-letter write failed');
       }
     }
-    this.budget.adjust(-rejectedBytes);
+    this.budget.adjust(-releasable);
     ticket?.settle();
+  }
+
+  /** Counts schema failures by log type, top-level schema field and reason (labels from the schemas only). */
+  private countMismatches(rejected: readonly RejectedRecord[]): void {
+    const counts = new Map<string, [string, string, string, number]>();
+    for (const r of rejected) {
+      const lt = r.logType ?? 'unknown';
+      const top = r.field ? r.field.split(/[.[]/, 1)[0] : '';
+      const field = this.schemaFields.get(lt)?.has(top) ? top : '';
+      const key = `${lt}\0${field}\0${r.reason}`;
+      const c = counts.get(key);
+      if (c) c[3]++;
+      else counts.set(key, [lt, field, r.reason, 1]);
+    }
+    for (const [lt, field, reason, n] of counts.values()) {
+      this.metrics.schemaMismatch.inc({ log_type: lt, field, reason }, n);
+      this.mismatches.add(lt, field, reason, n);
+    }
+  }
+
+  /** Sends refused records anyway (onReject forward / forward-and-keep); returns the bytes now held by the sink. */
+  private forwardRejected(listener: string, records: readonly RejectedRecord[], ticket: BatchTicket | undefined): number {
+    const typeNames: string[] = [];
+    const typeIndex = new Uint8Array(records.length);
+    const ends = new Uint32Array(records.length);
+    const parts: Buffer[] = [];
+    let at = 0;
+    const counted = new Map<string, [string, string, number]>();
+    records.forEach((r, i) => {
+      const lt = r.logType ?? 'unknown';
+      const key = `${lt}\0${r.reason}`;
+      const c = counted.get(key);
+      if (c) c[2]++;
+      else counted.set(key, [lt, r.reason, 1]);
+      let ti = typeNames.indexOf(lt);
+      if (ti < 0) ti = typeNames.push(lt) - 1;
+      typeIndex[i] = ti;
+      parts.push(Buffer.from(r.line.buffer, r.line.byteOffset, r.line.byteLength), NEWLINE);
+      at += r.line.byteLength + 1;
+      ends[i] = at;
+    });
+    for (const [lt, reason, n] of counted.values()) this.metrics.rejectedForwarded.inc({ listener, log_type: lt, reason }, n);
+    ticket?.add(records.length);
+    const data = Buffer.concat(parts, at);
+    // Their event time is unknown (the check failed): the time they were forwarded stands in for it.
+    this.sink!.write({ listener, ticket, data, ends, typeIndex, eventTimes: new Float64Array(records.length).fill(Date.now()), typeNames });
+    return at;
   }
 
   private onTooLong(listener: string, logType: string, head: Buffer, length: number): void {
@@ -324,6 +392,7 @@ export class Relay {
       await sink.close({ abort: true });
     }
     this.rejects.stop();
+    this.mismatches.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();
     await this.spool?.close();

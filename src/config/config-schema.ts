@@ -103,6 +103,12 @@ export const configSchema: JsonSchema = {
       maxBytes: int('Bound on the spool; reaching it pauses ingestion (nothing is evicted).', 1024 * MiB, MiB, 1024 * 1024 * MiB),
       syncIntervalMs: int('Group-commit interval: data read more than this long before a crash is on disk.', 200, 1, 60_000),
     }),
+    onReject: {
+      type: 'object',
+      description: 'What to do with records the schema refuses, per reason (`default` or a reason name): `dead-letter` (keep, do not send), `forward` (send anyway, counted), `forward-and-keep` (send and keep a copy). invalid_json, not_an_object and line_too_long can only be dead-lettered.',
+      default: { default: 'dead-letter' },
+      additionalProperties: { type: 'string', enum: ['dead-letter', 'forward', 'forward-and-keep'] },
+    },
     deadLetter: obj('Local store of records that were rejected or that Panther refused.', {
       path: str('Directory of dead-letter JSON-lines files.', './data/dead-letter'),
       maxBytes: int('Bound on the store; the oldest file is evicted (and counted) past it.', 1024 * MiB, 1024, 1024 * 1024 * MiB),

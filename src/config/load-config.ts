@@ -11,6 +11,7 @@ import { RelayError } from '../errors.js';
 import { configSchema } from './config-schema.js';
 import { defaultConfig } from './default-config.js';
 import { checkAuthConfig } from './auth-config.js';
+import { checkRejectPolicy } from '../durability/reject-policy.js';
 import type { RelayConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -88,6 +89,7 @@ function crossChecks(cfg: Mutable<RelayConfig>, opts: LoadOptions): string[] {
       problems.push(`listeners[${i}].logType: unknown log type "${l.logType}" (known: auto, ${opts.knownLogTypes.join(', ')})`);
     }
   });
+  problems.push(...checkRejectPolicy(cfg.onReject));
   if (cfg.resumeBufferedBytes !== 0 && cfg.resumeBufferedBytes >= cfg.maxBufferedBytes) {
     problems.push(`resumeBufferedBytes: must be below maxBufferedBytes (${cfg.maxBufferedBytes})`);
   }

@@ -53,6 +53,7 @@ export interface RelayConfig {
   readonly resumeBufferedBytes: number;
   readonly output: OutputConfig;
   readonly spool: { readonly path: string; readonly maxBytes: number; readonly syncIntervalMs: number };
+  readonly onReject: import('../durability/reject-policy.js').RejectPolicyConfig;
   readonly deadLetter: { readonly path: string; readonly maxBytes: number; readonly maxFileBytes: number };
   readonly admin: { readonly host: string; readonly port: number };
   readonly drainTimeoutMs: number;

@@ -38,6 +38,8 @@ export class RelayMetrics {
   readonly spoolCorrupt = new Counter({ name: 'zpa_relay_spool_corrupt_tails_total', help: 'Torn or corrupt segment tails found at start and moved aside, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly spoolWriteErrors = new Counter({ name: 'zpa_relay_spool_write_errors_total', help: 'Spool appends that failed (disk full, I/O error); ingestion pauses until the volume takes writes.', registers: [this.registry] });
   readonly workerErrors = new Counter({ name: 'zpa_relay_worker_errors_total', help: 'Batches a worker thread failed on (the engine never throws for bad input; this means a crashed worker).', registers: [this.registry] });
+  readonly rejectedForwarded = new Counter({ name: 'zpa_relay_rejected_forwarded_total', help: 'Records the schema refused that were sent to the output anyway (onReject forward or forward-and-keep).', labelNames: ['listener', 'log_type', 'reason'], registers: [this.registry] });
+  readonly schemaMismatch = new Counter({ name: 'zpa_relay_schema_mismatch_total', help: 'Schema check failures by log type, top-level schema field and reason: where real traffic and the schema disagree.', labelNames: ['log_type', 'field', 'reason'], registers: [this.registry] });
   readonly engineInfo = new Gauge({ name: 'zpa_relay_engine_info', help: 'The schema engine the workers run (value 1).', labelNames: ['engine'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
