@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   ZPA_ERR_UNKNOWN_LOG_TYPE: 'a log type is named that no loaded schema declares',
   ZPA_ERR_CONFIG_INVALID: 'the configuration has one or more problems (all are listed)',
   ZPA_ERR_CONFIG_READ: 'the configuration file cannot be read or is not valid YAML',
+  ZPA_ERR_DEAD_LETTER_BUSY: 'another `dead-letter replay` is working on the same dead-letter store',
+  ZPA_ERR_METRICS_READ: 'the relay metrics given to `dead-letter report --metrics` cannot be read',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

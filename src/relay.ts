@@ -50,14 +50,18 @@ export class Relay {
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
   private readonly rejects: IncidentLog;
+  /** Connections refused at admission (access control, limits, PROXY header, TLS). */
+  private readonly admissions: IncidentLog;
   private readonly mismatches: MismatchLog;
   private readonly tasks = new Set<Promise<void>>();
   private readonly bytesRead = new Map<string, number>();
   private pool: Piscina | null = null;
-  private readonly rejectPolicy: RejectPolicy;
+  private rejectPolicy: RejectPolicy;
   /** Top-level schema fields per log type: the closed label set of zpa_relay_schema_mismatch_total. */
   private schemaFields = new Map<string, Set<string>>();
   private sink: Sink | null = null;
+  /** The output section the current sink was built from (to tell whether a reload changes it). */
+  private sinkConfig: RelayConfig['output'] | null = null;
   private generation = 0;
   private stopping: Promise<void> | null = null;
 
@@ -71,6 +75,7 @@ export class Relay {
     this.rejectPolicy = new RejectPolicy(config.onReject);
     this.mismatches = new MismatchLog(this.log);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
+    this.admissions = new IncidentLog(this.log, 'connections refused (counts by listener/reason since the last report; addresses at debug level)');
     this.gate = new IngestGate((paused, reasons) => {
       for (const l of this.listeners) l.setPaused(paused);
       this.metrics.ingestPaused.set(paused ? 1 : 0);
@@ -117,6 +122,7 @@ export class Relay {
     await this.deadLetters.open();
     const replay = this.spool ? await this.spool.open() : [];
     this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
+    this.sinkConfig = cfg.output;
     const threads = cfg.workers.threads || availableParallelism();
     this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
     this.metrics.engineInfo.set({ engine: 'reference' }, 1);
@@ -136,6 +142,20 @@ export class Relay {
           this.metrics.connectionsTotal.inc({ listener: name });
         },
         connectionClosed: (name) => this.metrics.connectionsOpen.dec({ listener: name }),
+        refused: (name, reason, remote, detail) => {
+          this.metrics.connectionsRefused.inc({ listener: name, reason });
+          this.admissions.add(`${name}/${reason}`);
+          this.log.debug({ listener: name, remote, reason, detail }, 'connection refused');
+        },
+        tlsHandshakeFailed: (name, reason, remote) => {
+          this.metrics.tlsHandshakeFailures.inc({ listener: name, reason });
+          this.admissions.add(`${name}/tls_${reason}`);
+          this.log.debug({ listener: name, remote, reason }, 'TLS handshake failed');
+        },
+        closedByRelay: (name, reason, remote) => {
+          this.metrics.connectionsClosedByRelay.inc({ listener: name, reason });
+          this.log.debug({ listener: name, remote, reason }, 'closing connection at a record boundary');
+        },
       });
       this.listeners.push(listener);
       this.metrics.connectionsOpen.set({ listener: lc.name }, 0);
@@ -358,6 +378,48 @@ export class Relay {
     };
   }
 
+  /**
+   * Applies a new config without dropping connections (SIGHUP): schemas (workers build a fresh engine),
+   * output settings (a new sink takes new records; the old one delivers what it holds, then closes) and TLS
+   * certificates (re-read by each listener). Changes that need new sockets (listeners, ports, spool,
+   * admin) are reported and left for a restart. A config whose schemas do not load is refused whole.
+   */
+  async reload(next: RelayConfig): Promise<{ applied: string[]; needsRestart: string[] }> {
+    const applied: string[] = [];
+    const needsRestart: string[] = [];
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const engine = await SchemaEngine.load(next.schemas.path || undefined);
+    for (const key of ['listeners', 'spool', 'admin', 'deadLetter', 'workers', 'batch', 'maxBufferedBytes', 'resumeBufferedBytes'] as const) {
+      if (key === 'listeners') {
+        // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client
+        // certificates required or not, ports, limits) needs new sockets.
+        const shape = (c: RelayConfig) => c.listeners.map((l) => ({ ...l, tls: { ...l.tls, certFile: '', keyFile: '', caFile: l.tls.caFile !== '' } }));
+        if (!same(shape(this.config), shape(next))) needsRestart.push(key);
+      } else if (!same(this.config[key], next[key])) needsRestart.push(key);
+    }
+    // Certificates first: a file that fails to load refuses the whole reload before anything else changes.
+    let tls = 0;
+    for (const l of this.listeners) {
+      const lc = next.listeners.find((x) => x.name === l.config.name);
+      if (lc && l.reloadTls(lc.tls)) tls++;
+    }
+    this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
+    this.generation++;
+    (this as { config: RelayConfig }).config = { ...this.config, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
+    applied.push('schemas', 'repairs', 'onReject');
+    this.rejectPolicy = new RejectPolicy(next.onReject);
+    if (!same(this.config.output, this.sink && this.sinkConfig)) {
+      const old = this.sink!;
+      this.sink = await createSink(this.config, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
+      this.sinkConfig = this.config.output;
+      applied.push('output');
+      void old.close().catch((err: Error) => this.log.error({ err: err.message }, 'previous output failed to close after reload'));
+    }
+    if (tls > 0) applied.push(`tls (${tls} listeners)`);
+    this.log.info({ applied, needsRestart }, 'config reloaded');
+    return { applied, needsRestart };
+  }
+
   /** Bytes currently held (read, not yet settled). */
   get heldBytes(): number {
     return this.budget.heldBytes;
@@ -392,6 +454,7 @@ export class Relay {
       await sink.close({ abort: true });
     }
     this.rejects.stop();
+    this.admissions.stop();
     this.mismatches.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();

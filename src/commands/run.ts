@@ -14,6 +14,7 @@ const HELP = `Usage: zpa-relay run [--config FILE]
 Starts the relay. The config file is YAML (see README "Configuration"); without --config the
 ZPA_RELAY_CONFIG environment variable names it, and without either the embedded default runs:
 five listeners (9015-9019), directory output, or HTTP output when PANTHER_HTTP_URL is set.
+SIGTERM/SIGINT drain and exit; SIGHUP reloads schemas, output settings and TLS certificates.
 `;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -68,5 +69,18 @@ export async function runCommand(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // SIGHUP: re-read the config file; schemas, output settings and TLS certificates change in place.
+    process.on('SIGHUP', () => {
+      void (async () => {
+        try {
+          const next = loadConfig({ file });
+          const engine = await SchemaEngine.load(next.schemas.path || undefined);
+          checkLogTypes(next, engine.logTypes, file ?? '<embedded default>');
+          await relay.reload(next);
+        } catch (err) {
+          log.error({ err: isRelayError(err) ? err.details.join('; ') || err.message : (err as Error).message }, 'reload refused: the running config stays');
+        }
+      })();
+    });
   });
 }

@@ -11,6 +11,8 @@ import { RelayError } from '../errors.js';
 import { configSchema } from './config-schema.js';
 import { defaultConfig } from './default-config.js';
 import { checkAuthConfig } from './auth-config.js';
+import { checkTlsConfig } from '../ingest/tls-context.js';
+import { parseCidr } from '../ingest/access-control.js';
 import { checkRejectPolicy } from '../durability/reject-policy.js';
 import type { RelayConfig } from './types.js';
 
@@ -85,6 +87,13 @@ function crossChecks(cfg: Mutable<RelayConfig>, opts: LoadOptions): string[] {
       if (ports.has(key)) problems.push(`listeners[${i}].port: ${key} is already used by listeners[${ports.get(key)}]`);
       ports.set(key, i);
     }
+    problems.push(...checkTlsConfig(l.tls, `listeners[${i}].tls`));
+    for (const key of ['allowCidrs', 'trustedProxyCidrs'] as const) {
+      l[key].forEach((c, j) => {
+        if (!parseCidr(c)) problems.push(`listeners[${i}].${key}[${j}]: "${c}" is not an IPv4/IPv6 address or CIDR block`);
+      });
+    }
+    if (l.trustedProxyCidrs.length > 0 && !l.proxyProtocol) problems.push(`listeners[${i}].trustedProxyCidrs: set, but proxyProtocol is false`);
     if (l.logType !== 'auto' && opts.knownLogTypes && !opts.knownLogTypes.includes(l.logType)) {
       problems.push(`listeners[${i}].logType: unknown log type "${l.logType}" (known: auto, ${opts.knownLogTypes.join(', ')})`);
     }
@@ -98,6 +107,15 @@ function crossChecks(cfg: Mutable<RelayConfig>, opts: LoadOptions): string[] {
     else {
       problems.push(...checkAuthConfig(cfg.output.http.auth, 'output.http.auth', opts.env ?? process.env));
       if (cfg.output.http.compression === 'gzip' && cfg.output.http.compressionLevel > 9) problems.push('output.http.compressionLevel: gzip levels are 1..9');
+    }
+  }
+  if (cfg.output.type === 's3') {
+    const s3 = cfg.output.s3;
+    const env = opts.env ?? process.env;
+    if (!s3) problems.push('output.s3: required when output.type is s3 (at least output.s3.bucket)');
+    else {
+      if (!s3.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) problems.push('output.s3.region: required when neither AWS_REGION nor AWS_DEFAULT_REGION is set');
+      if (s3.compression === 'gzip' && s3.compressionLevel > 9) problems.push('output.s3.compressionLevel: gzip levels are 1..9');
     }
   }
   if (cfg.admin.port !== 0 && cfg.listeners.some((l) => l.port === cfg.admin.port)) {

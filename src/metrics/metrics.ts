@@ -10,6 +10,9 @@ export class RelayMetrics {
 
   readonly connectionsOpen = new Gauge({ name: 'zpa_relay_connections_open', help: 'TCP connections open now.', labelNames: ['listener'], registers: [this.registry] });
   readonly connectionsTotal = new Counter({ name: 'zpa_relay_connections_total', help: 'TCP connections accepted.', labelNames: ['listener'], registers: [this.registry] });
+  readonly connectionsRefused = new Counter({ name: 'zpa_relay_connections_refused_total', help: 'Connections closed before any record byte was read, by reason (max_connections, not_allowed, proxy_not_trusted, proxy_header_invalid, proxy_header_timeout).', labelNames: ['listener', 'reason'], registers: [this.registry] });
+  readonly tlsHandshakeFailures = new Counter({ name: 'zpa_relay_tls_handshake_failures_total', help: 'TLS connections refused before any record byte was read, by reason (no_certificate, bad_certificate, protocol, timeout, aborted, other).', labelNames: ['listener', 'reason'], registers: [this.registry] });
+  readonly connectionsClosedByRelay = new Counter({ name: 'zpa_relay_connections_closed_by_relay_total', help: 'Connections the relay ended on its own, at a record boundary and after reading all the client sent, by reason (idle_timeout, max_age).', labelNames: ['listener', 'reason'], registers: [this.registry] });
   readonly receivedBytes = new Counter({ name: 'zpa_relay_received_bytes_total', help: 'Bytes read from App Connector sockets.', labelNames: ['listener'], registers: [this.registry] });
   readonly recordsReceived = new Counter({ name: 'zpa_relay_records_received_total', help: 'Records framed and checked.', labelNames: ['listener', 'log_type'], registers: [this.registry] });
   readonly recordsRejected = new Counter({ name: 'zpa_relay_records_rejected_total', help: 'Records refused by the schema check, by reason.', labelNames: ['listener', 'log_type', 'reason'], registers: [this.registry] });

@@ -9,6 +9,7 @@ import { HttpSender } from './http-sender.js';
 import { HttpSink } from './http-sink.js';
 import { DirectorySink } from './directory-sink.js';
 import { loadZstd } from './zstd-body.js';
+import { createS3Sink } from './s3-create.js';
 import type { Sink, SinkHooks } from './sink.js';
 
 export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: RelayMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Sink> {
@@ -18,6 +19,7 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
     await sink.open();
     return sink;
   }
+  if (out.type === 's3') return createS3Sink(cfg, hooks, metrics, log, env);
   const http = out.http!;
   let failing = false;
   let compression = http.compression;

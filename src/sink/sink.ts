@@ -35,7 +35,7 @@ export interface SinkHooks {
 
 export interface Sink {
   /** The `output` metric label. */
-  readonly kind: 'http' | 'directory';
+  readonly kind: 'http' | 'directory' | 's3';
   /** Takes the chunk's records; the sink settles each through the hooks. */
   write(chunk: AcceptedChunk): void;
   /** Sends whatever is pending now and resolves when every record written so far is settled. */
