@@ -3,7 +3,6 @@
  * Bulk data travels in transferable typed arrays; the structured part of rejections in msgpackr.
  */
 import type { RejectReason } from '../src/schema/verdict.js';
-import type { RepairName } from '../src/schema/engine.js';
 
 export interface BatchTask {
   listener: string;

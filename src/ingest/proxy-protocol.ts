@@ -13,8 +13,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 export const V1_MAX_BYTES = 107;
 /** The v2 header's fixed part: signature (12), version/command, family/protocol, length (2). */
 const V2_FIXED_BYTES = 16;
-/** The largest v2 address block (two AF_UNIX paths); the only part of a v2 header that is kept. */
-const V2_MAX_ADDRESS_BYTES = 216;
 const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { rawBytesOf, recordsOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
+import { rawBytesOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
+import { RecordAccumulator } from './record-accumulator.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -31,9 +32,7 @@ interface OpenFile {
 
 export class DirectorySink implements Sink {
   readonly kind = 'directory' as const;
-  private pending: OutRecord[] = [];
-  private pendingBytes = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly pending: RecordAccumulator;
   private ageTimer: NodeJS.Timeout | null = null;
   private readonly files = new Map<string, OpenFile>();
   private tail: Promise<void> = Promise.resolve();
@@ -41,7 +40,10 @@ export class DirectorySink implements Sink {
   constructor(
     private readonly opts: DirectorySinkOptions,
     private readonly hooks: SinkHooks,
-  ) {}
+  ) {
+    // One gzip member per 4 MiB of records (or per flush interval): big enough to compress well.
+    this.pending = new RecordAccumulator(opts.flushIntervalMs, () => 4 * 1024 * 1024, (records) => void this.enqueue(() => this.append(records)));
+  }
 
   /** Finishes temporary files left by a crash: their members were fdatasync'd, so they are complete gzip streams. */
   async open(): Promise<void> {
@@ -60,11 +62,7 @@ export class DirectorySink implements Sink {
   }
 
   write(chunk: AcceptedChunk): void {
-    if (chunk.ends.length === 0) return;
-    for (const r of recordsOf(chunk)) this.pending.push(r);
-    this.pendingBytes += chunk.data.byteLength;
-    if (this.pendingBytes >= 4 * 1024 * 1024) this.cut();
-    else if (this.timer === null) this.timer = setTimeout(() => this.cut(), this.opts.flushIntervalMs);
+    this.pending.add(chunk);
   }
 
   async flush(): Promise<void> {
@@ -81,15 +79,7 @@ export class DirectorySink implements Sink {
   }
 
   private cut(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.pending.length === 0) return;
-    const records = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    void this.enqueue(() => this.append(records));
+    this.pending.cut();
   }
 
   /** File operations run one at a time, in order. */

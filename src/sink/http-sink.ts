@@ -6,7 +6,8 @@
 import { GzipBodyBuilder, type BuildResult } from './gzip-body.js';
 import { ZstdBodyBuilder } from './zstd-body.js';
 import { HttpSender } from './http-sender.js';
-import { rawBytesOf, recordsOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
+import { rawBytesOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
+import { RecordAccumulator } from './record-accumulator.js';
 
 export interface HttpSinkOptions {
   sender: HttpSender;
@@ -25,9 +26,7 @@ interface BodyBuilder {
 
 export class HttpSink implements Sink {
   readonly kind = 'http' as const;
-  private pending: OutRecord[] = [];
-  private pendingBytes = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly pending: RecordAccumulator;
   private readonly inflight = new Set<Promise<void>>();
   private readonly builder: BodyBuilder;
   private aborted = false;
@@ -43,14 +42,11 @@ export class HttpSink implements Sink {
       level: opts.compressionLevel,
     };
     this.builder = opts.compression === 'zstd' ? new ZstdBodyBuilder(sizing) : new GzipBodyBuilder(sizing);
+    this.pending = new RecordAccumulator(opts.flushIntervalMs, () => this.builder.targetRawBytes(), (records) => this.send(records));
   }
 
   write(chunk: AcceptedChunk): void {
-    if (chunk.ends.length === 0) return;
-    for (const r of recordsOf(chunk)) this.pending.push(r);
-    this.pendingBytes += chunk.data.byteLength;
-    if (this.pendingBytes >= this.builder.targetRawBytes()) this.cut();
-    else if (this.timer === null) this.timer = setTimeout(() => this.cut(), this.opts.flushIntervalMs);
+    this.pending.add(chunk);
   }
 
   async flush(): Promise<void> {
@@ -72,14 +68,10 @@ export class HttpSink implements Sink {
 
   /** Builds bodies from everything pending and sends them. */
   private cut(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.pending.length === 0) return;
-    const records = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pending.cut();
+  }
+
+  private send(records: OutRecord[]): void {
     const p = this.deliver(records).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
   }

@@ -4,21 +4,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startPantherStandin } from '../../test/helpers/panther-standin.js';
 import { spawnRelay } from '../../test/helpers/relay-process.js';
-import { connectTo, waitFor, metricValue } from '../../test/helpers/relay-harness.js';
+import { connectTo, waitFor, metricValue, rssOf } from '../../test/helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
 const OUTAGE_MS = 120_000;
 const RATE_PER_S = 400; // ~0.9 MB/s of User Activity: 108 MB over the outage, more than maxBufferedBytes
 
-function rssBytes(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-}
 
 test('Panther down for 2 minutes: zero loss, memory bounded, spool drains, latency recovers', { timeout: 6 * 60_000 }, async () => {
   const panther = await startPantherStandin();
@@ -48,7 +45,7 @@ test('Panther down for 2 minutes: zero loss, memory bounded, spool drains, laten
     const batch = Array.from({ length: RATE_PER_S / 10 }, () => gen.userActivity());
     sent.push(...batch);
     sock.write(batch.join('\n') + '\n');
-    peakRss = Math.max(peakRss, rssBytes(relay.child.pid!));
+    peakRss = Math.max(peakRss, rssOf(relay.child.pid!));
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(panther.lines.length, 0, 'nothing got through while Panther was down');

@@ -2,7 +2,7 @@
  * Starts a real relay in-process (real TCP listeners on port 0, real worker threads, real output) with a
  * config made of the defaults plus overrides, and offers TCP clients that speak like an App Connector.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +97,17 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
     if (Object.entries(labels).every(([k, v]) => ls[k] === v)) sum += Number(m[3]);
   }
   return sum;
+}
+
+/** Every record in a dead-letter directory (closed and open files), parsed. */
+export function readDeadLetters(dir: string): Array<Record<string, unknown>> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('dl-'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+}
+
+/** Resident set size of a process, from /proc. */
+export function rssOf(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 }

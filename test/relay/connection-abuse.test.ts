@@ -5,19 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
 import { spawnRelay } from '../helpers/relay-process.js';
-import { sendAndClose, connectTo, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { sendAndClose, connectTo, waitFor, metricValue, rssOf } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
-function rss(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-}
 
 test('10,000 idle connections, slowloris and a connect/close loop: bounded, counted, good traffic unaffected', { timeout: 120_000 }, async () => {
   const panther = await startPantherStandin();
@@ -40,7 +37,7 @@ test('10,000 idle connections, slowloris and a connect/close loop: bounded, coun
   const gen = new LssGenerator(1);
   const idle: Socket[] = [];
   try {
-    const rssBefore = rss(relay.child.pid!);
+    const rssBefore = rssOf(relay.child.pid!);
     // 10,000 idle connections to one listener (maxConnections defaults to 1024 there).
     for (let i = 0; i < 10_000; i += 500) {
       await Promise.all(
@@ -58,7 +55,7 @@ test('10,000 idle connections, slowloris and a connect/close loop: bounded, coun
     const good = Array.from({ length: 50 }, () => gen.userStatus());
     await sendAndClose(relay.ports.us, good.join('\n') + '\n');
     await panther.waitForLines(50);
-    const grown = rss(relay.child.pid!) - rssBefore;
+    const grown = rssOf(relay.child.pid!) - rssBefore;
     assert.ok(grown < 150 * 1024 * 1024, `RSS grew ${Math.round(grown / 1e6)} MB with 1024 idle connections held`);
     for (const s of idle) s.destroy();
     await waitFor(async () => (await metricValue(admin, 'zpa_relay_connections_open', { listener: 'ua' })) === 0, 'idle connections released');

@@ -5,19 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { startRelay, connectTo, sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { startRelay, connectTo, sendAndClose, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 import { LineFramer } from '../../src/ingest/line-framer.js';
 import { SchemaEngine } from '../../src/schema/engine.js';
 
-function deadLetters(dir: string): Array<Record<string, unknown>> {
-  const d = join(dir, 'dead-letter');
-  return readdirSync(d).flatMap((f) => readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-}
+const deadLetters = (dir: string) => readDeadLetters(join(dir, 'dead-letter'));
 
 const http = (url: string) => ({ type: 'http', flushIntervalMs: 30, http: { url, auth: { type: 'none' } } });
 

@@ -4,18 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { startRelay, sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { startRelay, sendAndClose, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { validateConfig } from '../../src/config/load-config.js';
 import { isRelayError } from '../../src/errors.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
-function deadLetters(dir: string): Array<Record<string, unknown>> {
-  const d = join(dir, 'dead-letter');
-  return readdirSync(d).flatMap((f) => readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-}
+const deadLetters = (dir: string) => readDeadLetters(join(dir, 'dead-letter'));
 
 // Real LSS output carries the policy *name* in Policy (bigint in the documented schema): wrong_type.
 const gen = new LssGenerator(71, { policyNameShare: 1 });

@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { startRelay, sendAndClose, connectTo, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { startRelay, sendAndClose, connectTo, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { LssGenerator, LOG_TYPES } from '../../bench/lss/generate.js';
 
 const LISTENER_OF: Record<string, string> = {
@@ -23,12 +22,7 @@ function httpOutput(url: string, extra: Record<string, unknown> = {}) {
   return { type: 'http', flushIntervalMs: 50, http: { url, auth: { type: 'none' }, retry: { initialBackoffMs: 20, maxBackoffMs: 200 }, ...extra } };
 }
 
-function deadLetters(dir: string): Array<Record<string, unknown>> {
-  const d = join(dir, 'dead-letter');
-  return readdirSync(d)
-    .filter((f) => f.startsWith('dl-'))
-    .flatMap((f) => readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-}
+const deadLetters = (dir: string) => readDeadLetters(join(dir, 'dead-letter'));
 
 test('all five log types arrive byte for byte (18-digit audit ids intact), metrics match', async () => {
   const panther = await startPantherStandin();

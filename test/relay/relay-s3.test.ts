@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load-config.js';
 import { isRelayError } from '../../src/errors.js';
-import { startRelay, sendAndClose, waitFor, metricValue, sumMetric, type Harness } from '../helpers/relay-harness.js';
+import { startRelay, sendAndClose, waitFor, metricValue, sumMetric, type Harness, readDeadLetters } from '../helpers/relay-harness.js';
 import { gunzipLines, startS3Server, S3RVER_ENV, type S3TestServer } from '../helpers/s3-server.js';
 import { LssGenerator, LOG_TYPES } from '../../bench/lss/generate.js';
 
@@ -38,16 +38,7 @@ function s3Output(server: S3TestServer, extra: Record<string, unknown> = {}) {
   };
 }
 
-function deadLetters(dir: string): Array<Record<string, unknown>> {
-  const d = join(dir, 'dead-letter');
-  try {
-    return readdirSync(d)
-      .filter((f) => f.startsWith('dl-'))
-      .flatMap((f) => readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-  } catch {
-    return [];
-  }
-}
+const deadLetters = (dir: string) => readDeadLetters(join(dir, 'dead-letter'));
 
 /** `yyyy/mm/dd/HH` of a time, in UTC. */
 function utcHour(ms: number): string {

@@ -5,21 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
 import { spawnRelay } from '../helpers/relay-process.js';
-import { startRelay, connectTo, sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { startRelay, connectTo, sendAndClose, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 import { Spool } from '../../src/durability/spool.js';
 
-function deadLetterLines(dir: string): Array<Record<string, unknown>> {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('dl-'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-}
 
 test('kill -9 under load with a spool: every record read more than syncIntervalMs before the kill is delivered after restart', async () => {
   const panther = await startPantherStandin();
@@ -124,7 +119,7 @@ test('a Panther host that does not resolve: retried, and at shutdown the records
   await waitFor(async () => (await metricValue(h.adminUrl, 'zpa_relay_retries_total')) >= 2, 'retries');
   assert.ok((await metricValue(h.adminUrl, 'zpa_relay_requests_total', { status: '0' })) >= 2);
   await h.stop();
-  const dl = deadLetterLines(join(h.dir, 'dead-letter'));
+  const dl = readDeadLetters(join(h.dir, 'dead-letter'));
   assert.equal(dl.length, 25);
   assert.ok(dl.every((d) => d.reason === 'undelivered'));
   assert.deepEqual(dl.map((d) => d.line).sort(), [...lines].sort());
