@@ -34,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
       const { configCommand } = await import('./commands/config-check.js');
       return configCommand(rest);
     }
+    case 'dead-letter': {
+      const { deadLetterCommand } = await import('./commands/dead-letter.js');
+      return deadLetterCommand(rest);
+    }
     default:
       process.stderr.write(`zpa-relay: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -128,8 +128,22 @@ export class DeadLetterStore {
 
   private async evict(): Promise<void> {
     while (this.totalBytes() > this.opts.maxBytes && this.files.length > 0) {
-      const oldest = this.files.shift()!;
-      await unlink(join(this.opts.path, oldest.name));
+      // `dead-letter replay` may have shrunk or removed closed files meanwhile: trust the disk, not memory.
+      const oldest = this.files[0];
+      const bytes = await stat(join(this.opts.path, oldest.name)).then((st) => st.size, () => -1);
+      if (bytes !== oldest.bytes) {
+        if (bytes < 0) this.files.shift();
+        else oldest.bytes = bytes;
+        continue;
+      }
+      this.files.shift();
+      try {
+        await unlink(join(this.opts.path, oldest.name));
+      } catch (err) {
+        // Gone already (a replay emptied it): nothing was evicted.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        continue;
+      }
       this.events.evicted(oldest.name, oldest.bytes);
     }
   }
