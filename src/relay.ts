@@ -21,6 +21,8 @@ import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
 import { RejectPolicy } from './durability/reject-policy.js';
 import { SchemaEngine } from './schema/engine.js';
+import { DriftReportBuilder } from './durability/drift-report.js';
+import { listStoreFiles, scanStore } from './durability/dead-letter-reader.js';
 import { createSink } from './sink/create-sink.js';
 import type { OutRecord, Sink, SinkHooks } from './sink/sink.js';
 import type { BatchResult, BatchTask, RejectedRecord } from '../workers/batch-types.js';
@@ -120,6 +122,7 @@ export class Relay {
     const engine = await SchemaEngine.load(cfg.schemas.path || undefined);
     this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
     await this.deadLetters.open();
+    void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
     this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
     this.sinkConfig = cfg.output;
@@ -214,6 +217,28 @@ export class Relay {
       Buffer.from(ab).set(b.data);
       this.budget.adjust(ab.byteLength);
       this.submit(b.meta.listener, lc?.logType ?? b.meta.logType, lc?.maxLineBytes ?? 1024 * 1024, ab, ticket, true);
+    }
+  }
+
+  /**
+   * At start, one log line with the top schema mismatches kept in the dead-letter store (then hourly from
+   * live counts, see MismatchLog): an operator sees at once that traffic and schema disagree. It runs in
+   * the background; the store is bounded by deadLetter.maxBytes.
+   */
+  private async logStoredDrift(): Promise<void> {
+    try {
+      const builder = new DriftReportBuilder();
+      await scanStore(await listStoreFiles(this.config.deadLetter.path), (_file, line) => {
+        if (line.record) builder.add(line.record);
+      });
+      const report = builder.build();
+      const top = report.logTypes
+        .flatMap((t) => t.rows.filter((r) => r.reason !== 'sink_rejected' && r.reason !== 'undelivered').map((r) => ({ logType: t.logType, reason: r.reason, field: r.field, count: r.count })))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 5);
+      if (top.length > 0) this.log.warn({ top, storedRecords: report.records }, 'schema mismatches kept in the dead-letter store (zpa-relay dead-letter report for details)');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not summarise the dead-letter store at start');
     }
   }
 

@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { spawnRelay } from '../helpers/relay-process.js';
 import { startPantherStandin } from '../helpers/panther-standin.js';
 import { startRelay, sendAndClose, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { validateConfig } from '../../src/config/load-config.js';
@@ -77,5 +80,23 @@ test('config check refuses forwarding what Panther cannot parse, listing every s
     assert.match(d, /onReject\.line_too_long: forward-and-keep is impossible/);
     assert.match(d, /onReject\.not_an_object: forward is impossible/);
     assert.match(d, /onReject\.bogus: unknown reason/);
+  }
+});
+
+test('at start the relay logs one line with the top mismatches kept in the dead-letter store', async () => {
+  const h = await startRelay();
+  await sendAndClose(h.port('ua'), named.slice(0, 5).join('\n') + '\n');
+  await waitFor(() => deadLetters(h.dir).length === 5, 'five dead letters');
+  await h.stop();
+  const file = join(h.dir, 'relay.yaml');
+  writeFileSync(file, stringify({ listeners: [{ name: 'ua', host: '127.0.0.1', port: 0 }], admin: { host: '127.0.0.1', port: 0 }, deadLetter: { path: join(h.dir, 'dead-letter') }, output: { type: 'directory', directory: { path: join(h.dir, 'out') } } }));
+  const relay = await spawnRelay(['run', '--config', file]);
+  try {
+    await waitFor(() => relay.logs.some((l) => String(l.msg).startsWith('schema mismatches kept in the dead-letter store')), 'start summary');
+    const line = relay.logs.find((l) => String(l.msg).startsWith('schema mismatches kept'))!;
+    assert.deepEqual(line.top, [{ logType: 'Zscaler.ZPA.UserActivity', reason: 'wrong_type', field: 'Policy', count: 5 }]);
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
   }
 });
