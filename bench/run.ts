@@ -5,7 +5,7 @@
  * next to a baseline (zlib level 1 on one core over the same bytes).
  *
  *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
- *                    [--latency-share 0.5] [--compression gzip,zstd] [--out bench/results]
+ *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--out bench/results]
  *
  * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
  */
@@ -32,6 +32,7 @@ const { values: opt } = parseArgs({
     'latency-share': { type: 'string', default: '0.5' },
     compression: { type: 'string', default: 'gzip,zstd' },
     out: { type: 'string', default: 'bench/results' },
+    'max-buffered-mib': { type: 'string', default: '' },
   },
 });
 
@@ -56,6 +57,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
       deadLetter: { path: join(dir, 'dl') },
+      ...(opt['max-buffered-mib'] ? { maxBufferedBytes: Number(opt['max-buffered-mib']) * 1024 * 1024 } : {}),
     }),
   );
   const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir });
