@@ -5,7 +5,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { unpack } from 'msgpackr';
 import type { RelayConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { RelayMetrics } from './metrics/metrics.js';
@@ -16,7 +15,7 @@ import { ByteBudget } from './ingest/byte-budget.js';
 import { IngestGate } from './ingest/ingest-gate.js';
 import { IncidentLog } from './ingest/incident-log.js';
 import { MismatchLog } from './ingest/mismatch-log.js';
-import { DeadLetterStore, type DeadLetterInput } from './durability/dead-letter-store.js';
+import { DeadLetterStore } from './durability/dead-letter-store.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
 import { RejectPolicy } from './durability/reject-policy.js';
@@ -24,10 +23,11 @@ import { SchemaEngine } from './schema/engine.js';
 import { DriftReportBuilder } from './durability/drift-report.js';
 import { listStoreFiles, scanStore } from './durability/dead-letter-reader.js';
 import { createSink } from './sink/create-sink.js';
-import type { OutRecord, Sink, SinkHooks } from './sink/sink.js';
-import type { BatchResult, BatchTask, RejectedRecord } from '../workers/batch-types.js';
+import type { Sink } from './sink/sink.js';
+import { settlementHooks } from './sink/settlement.js';
+import { ResultRouter } from './result-router.js';
+import type { BatchResult, BatchTask } from '../workers/batch-types.js';
 
-const NEWLINE = Buffer.from('\n');
 const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
 
 export interface RelayOptions {
@@ -66,6 +66,9 @@ export class Relay {
   private sinkConfig: RelayConfig['output'] | null = null;
   private generation = 0;
   private stopping: Promise<void> | null = null;
+  private readonly router: ResultRouter;
+  /** Sinks replaced by a reload, still delivering what they hold; the drain waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   private constructor(
     readonly config: RelayConfig,
@@ -107,6 +110,17 @@ export class Relay {
       },
       sizeChanged: (bytes) => this.metrics.deadLetterBytes.set(bytes),
     });
+    this.router = new ResultRouter({
+      metrics: this.metrics,
+      log: this.log,
+      budget: this.budget,
+      deadLetters: this.deadLetters,
+      rejects: this.rejects,
+      mismatches: this.mismatches,
+      sink: () => this.sink!,
+      policy: () => this.rejectPolicy,
+      schemaFields: () => this.schemaFields,
+    });
   }
 
   /** Starts every part; /readyz turns 200 once every listener is bound. */
@@ -124,7 +138,7 @@ export class Relay {
     await this.deadLetters.open();
     void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
-    this.sink = await createSink(cfg, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
+    this.sink = await this.newSink(cfg);
     this.sinkConfig = cfg.output;
     const threads = cfg.workers.threads || availableParallelism();
     this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
@@ -138,7 +152,7 @@ export class Relay {
           this.budget.adjust(data.length);
           this.batchers.get(name)!.add(data);
         },
-        tooLong: (name, head, length) => this.onTooLong(name, lc.logType, head, length),
+        tooLong: (name, head, length) => this.router.tooLong(name, lc.logType, lc.maxLineBytes, head, length),
         bytesRead: (name, n) => this.bytesRead.set(name, (this.bytesRead.get(name) ?? 0) + n),
         connectionOpened: (name) => {
           this.metrics.connectionsOpen.inc({ listener: name });
@@ -256,7 +270,7 @@ export class Relay {
       generation: this.generation,
     };
     const p = this.pool!.run(task, { transferList: [data] })
-      .then((res: BatchResult) => this.onResult(listener, res, ticket, replayed))
+      .then((res: BatchResult) => this.router.route(listener, res, ticket, replayed))
       .catch((err: Error) => {
         // Only a dead worker gets here (the engine never throws for bad input). The batch stays unacknowledged
         // in the spool (when on), so the next start replays it.
@@ -266,141 +280,6 @@ export class Relay {
       })
       .finally(() => this.tasks.delete(p));
     this.tasks.add(p);
-  }
-
-  private async onResult(listener: string, res: BatchResult, ticket: BatchTicket | undefined, replayed: boolean): Promise<void> {
-    const m = this.metrics;
-    if (replayed) m.spoolReplayed.inc(res.ends.length + res.rejectedCounts.reduce((n, c) => n + c[2], 0));
-    ticket?.add(res.ends.length + (res.rejected.byteLength > 0 ? 1 : 0));
-    for (const [lt, n] of Object.entries(res.received)) m.recordsReceived.inc({ listener, log_type: lt }, n);
-    for (const [lt, reason, n] of res.rejectedCounts) {
-      m.recordsRejected.inc({ listener, log_type: lt, reason }, n);
-      this.rejects.add(`${listener}/${lt}/${reason}`, n);
-    }
-    for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
-    if (res.ends.length > 0) {
-      this.sink!.write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames });
-    }
-    // The budget now holds the accepted (and forwarded) bytes, which the sink settles, instead of the whole input.
-    let releasable = res.inputBytes - res.accepted.byteLength;
-    if (res.rejected.byteLength > 0) {
-      const rejected = unpack(res.rejected) as RejectedRecord[];
-      this.countMismatches(rejected);
-      const keep: RejectedRecord[] = [];
-      const forward: RejectedRecord[] = [];
-      for (const r of rejected) {
-        const action = this.rejectPolicy.actionFor(r.reason);
-        if (action !== 'dead-letter') forward.push(r);
-        if (action !== 'forward') keep.push(r);
-      }
-      if (forward.length > 0) releasable -= this.forwardRejected(listener, forward, ticket);
-      try {
-        await this.deadLetters.write(keep.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
-        ticket?.settle();
-      } catch (err) {
-        // Not acknowledged: with a spool the batch is replayed at the next start rather than lost.
-        this.log.error({ err: (err as Error).message, records: keep.length }, 'dead-letter write failed');
-      }
-    }
-    this.budget.adjust(-releasable);
-    ticket?.settle();
-  }
-
-  /** Counts schema failures by log type, top-level schema field and reason (labels from the schemas only). */
-  private countMismatches(rejected: readonly RejectedRecord[]): void {
-    const counts = new Map<string, [string, string, string, number]>();
-    for (const r of rejected) {
-      const lt = r.logType ?? 'unknown';
-      const top = r.field ? r.field.split(/[.[]/, 1)[0] : '';
-      const field = this.schemaFields.get(lt)?.has(top) ? top : '';
-      const key = `${lt}\0${field}\0${r.reason}`;
-      const c = counts.get(key);
-      if (c) c[3]++;
-      else counts.set(key, [lt, field, r.reason, 1]);
-    }
-    for (const [lt, field, reason, n] of counts.values()) {
-      this.metrics.schemaMismatch.inc({ log_type: lt, field, reason }, n);
-      this.mismatches.add(lt, field, reason, n);
-    }
-  }
-
-  /** Sends refused records anyway (onReject forward / forward-and-keep); returns the bytes now held by the sink. */
-  private forwardRejected(listener: string, records: readonly RejectedRecord[], ticket: BatchTicket | undefined): number {
-    const typeNames: string[] = [];
-    const typeIndex = new Uint8Array(records.length);
-    const ends = new Uint32Array(records.length);
-    const parts: Buffer[] = [];
-    let at = 0;
-    const counted = new Map<string, [string, string, number]>();
-    records.forEach((r, i) => {
-      const lt = r.logType ?? 'unknown';
-      const key = `${lt}\0${r.reason}`;
-      const c = counted.get(key);
-      if (c) c[2]++;
-      else counted.set(key, [lt, r.reason, 1]);
-      let ti = typeNames.indexOf(lt);
-      if (ti < 0) ti = typeNames.push(lt) - 1;
-      typeIndex[i] = ti;
-      parts.push(Buffer.from(r.line.buffer, r.line.byteOffset, r.line.byteLength), NEWLINE);
-      at += r.line.byteLength + 1;
-      ends[i] = at;
-    });
-    for (const [lt, reason, n] of counted.values()) this.metrics.rejectedForwarded.inc({ listener, log_type: lt, reason }, n);
-    ticket?.add(records.length);
-    const data = Buffer.concat(parts, at);
-    // Their event time is unknown (the check failed): the time they were forwarded stands in for it.
-    this.sink!.write({ listener, ticket, data, ends, typeIndex, eventTimes: new Float64Array(records.length).fill(Date.now()), typeNames });
-    return at;
-  }
-
-  private onTooLong(listener: string, logType: string, head: Buffer, length: number): void {
-    const lt = logType === 'auto' ? 'unknown' : logType;
-    this.metrics.recordsReceived.inc({ listener, log_type: lt });
-    this.metrics.recordsRejected.inc({ listener, log_type: lt, reason: 'line_too_long' });
-    this.rejects.add(`${listener}/${lt}/line_too_long`);
-    const maxLineBytes = this.config.listeners.find((l) => l.name === listener)!.maxLineBytes;
-    void this.deadLetters
-      .write([{ listener, logType: logType === 'auto' ? null : logType, reason: 'line_too_long', message: `line of ${length} bytes exceeds maxLineBytes ${maxLineBytes}`, line: head, length }])
-      .catch((err: Error) => this.log.error({ err: err.message }, 'dead-letter write failed'));
-  }
-
-  private sinkHooks(): SinkHooks {
-    return {
-      delivered: (records, rawBytes) => {
-        this.budget.adjust(-rawBytes);
-        settleRecords(records);
-        const output = this.sink!.kind;
-        const now = Date.now();
-        const byType = new Map<string, { n: number; timeSum: number }>();
-        for (const r of records) {
-          const t = byType.get(r.logType);
-          if (t) {
-            t.n++;
-            t.timeSum += r.eventTime;
-          } else byType.set(r.logType, { n: 1, timeSum: r.eventTime });
-        }
-        for (const [lt, t] of byType) {
-          this.metrics.recordsDelivered.inc({ output, log_type: lt }, t.n);
-          this.metrics.eventLag.observe({ log_type: lt }, Math.max(0, (now - t.timeSum / t.n) / 1000));
-        }
-      },
-      refused: (records, reason, status, message, rawBytes) => {
-        const output = this.sink?.kind ?? 'http';
-        this.metrics.sinkRejected.inc({ output, status: String(status) });
-        this.log.error({ records: records.length, status, reason, message }, reason === 'undelivered' ? 'records left undelivered at shutdown: kept in the dead-letter store' : 'output refused a batch: records kept in the dead-letter store');
-        const entries: DeadLetterInput[] = records.map((r: OutRecord) => ({ listener: r.listener, logType: r.logType, reason, message, line: r.bytes, status }));
-        this.deadLetters.write(entries).then(
-          () => {
-            this.budget.adjust(-rawBytes);
-            settleRecords(records);
-          },
-          (err: Error) => {
-            this.budget.adjust(-rawBytes);
-            this.log.fatal({ err: err.message, records: records.length, spooled: records[0]?.ticket !== undefined }, 'dead-letter write failed: records not kept (still in the spool when it is on)');
-          },
-        );
-      },
-    };
   }
 
   /**
@@ -435,14 +314,29 @@ export class Relay {
     this.rejectPolicy = new RejectPolicy(next.onReject);
     if (!same(this.config.output, this.sink && this.sinkConfig)) {
       const old = this.sink!;
-      this.sink = await createSink(this.config, this.sinkHooks(), this.metrics, this.log, this.opts.env ?? process.env);
+      this.sink = await this.newSink(this.config);
       this.sinkConfig = this.config.output;
       applied.push('output');
-      void old.close().catch((err: Error) => this.log.error({ err: err.message }, 'previous output failed to close after reload'));
+      const closing = old
+        .close()
+        .catch((err: Error) => this.log.error({ err: err.message }, 'previous output failed to close after reload'))
+        .finally(() => this.retiring.delete(closing));
+      this.retiring.add(closing);
     }
     if (tls > 0) applied.push(`tls (${tls} listeners)`);
     this.log.info({ applied, needsRestart }, 'config reloaded');
     return { applied, needsRestart };
+  }
+
+  private async newSink(cfg: RelayConfig): Promise<Sink> {
+    const sink: Sink = await createSink(
+      cfg,
+      settlementHooks({ metrics: this.metrics, log: this.log, budget: this.budget, deadLetters: this.deadLetters }, () => sink.kind),
+      this.metrics,
+      this.log,
+      this.opts.env ?? process.env,
+    );
+    return sink;
   }
 
   /** Bytes currently held (read, not yet settled). */
@@ -472,7 +366,9 @@ export class Relay {
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
     const sink = this.sink!;
     const remaining = Math.max(0, deadline - Date.now());
-    const flushed = await Promise.race([sink.flush().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), remaining).unref())]);
+    // Sinks retired by a reload are still delivering what they hold: the drain waits for them too.
+    const everything = Promise.all([sink.flush(), ...this.retiring]).then(() => true);
+    const flushed = await Promise.race([everything, new Promise<boolean>((r) => setTimeout(() => r(false), remaining).unref())]);
     if (flushed) await sink.close();
     else {
       this.log.error({ heldBytes: this.budget.heldBytes }, 'drain timeout reached: undelivered records go to the dead-letter store');
@@ -488,19 +384,4 @@ export class Relay {
     await this.admin.close();
     this.log.info({ ms: Date.now() - started, delivered: flushed }, 'stopped');
   }
-}
-
-/** Settles each record's spool ticket, once per ticket per call (records of one batch are adjacent). */
-function settleRecords(records: readonly OutRecord[]): void {
-  let t: BatchTicket | undefined;
-  let n = 0;
-  for (const r of records) {
-    if (r.ticket !== t) {
-      if (t && n > 0) t.settle(n);
-      t = r.ticket;
-      n = 0;
-    }
-    n++;
-  }
-  if (t && n > 0) t.settle(n);
 }
