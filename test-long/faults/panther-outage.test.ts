@@ -4,12 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startPantherStandin } from '../../test/helpers/panther-standin.js';
-import { spawnRelay } from '../../test/helpers/relay-process.js';
+import { spawnRelay, writeRelayConfig } from '../../test/helpers/relay-process.js';
 import { connectTo, waitFor, metricValue, rssOf } from '../../test/helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
@@ -22,17 +21,13 @@ test('Panther down for 2 minutes: zero loss, memory bounded, spool drains, laten
   let down = true;
   panther.script(() => (down ? { status: 503 } : undefined));
   const dir = mkdtempSync(join(tmpdir(), 'zpa-outage-'));
-  const file = join(dir, 'relay.yaml');
-  writeFileSync(
-    file,
-    stringify({
+  const file = writeRelayConfig(dir, {
       listeners: [{ name: 'ua', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' }],
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', flushIntervalMs: 200, http: { url: panther.url, auth: { type: 'none' }, retry: { initialBackoffMs: 200, maxBackoffMs: 5000 } } },
       spool: { path: join(dir, 'spool') },
       deadLetter: { path: join(dir, 'dl') },
-    }),
-  );
+    });
   const relay = await spawnRelay(['run', '--config', file]);
   const admin = `http://127.0.0.1:${relay.adminPort}`;
   const gen = new LssGenerator(123);

@@ -30,6 +30,11 @@ export const TEST_LISTENERS = [
   { name: 'auto', port: 0, host: '127.0.0.1', logType: 'auto' },
 ];
 
+/** The TEST_LISTENERS listener of each log type. */
+export const LISTENER_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  TEST_LISTENERS.filter((l) => l.logType !== 'auto').map((l) => [l.logType, l.name]),
+);
+
 export async function startRelay(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-relay-test-'));
   const raw = {

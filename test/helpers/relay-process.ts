@@ -3,6 +3,9 @@
  * lines from stdout (the "zpa-relay ready" line carries the bound ports).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { BIN } from './repo.js';
 
 export interface RelayProcess {
@@ -62,4 +65,11 @@ export function runBin(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Writes `cfg` as `relay.yaml` in `dir` and returns the file's path, for `run --config`. */
+export function writeRelayConfig(dir: string, cfg: Record<string, unknown>): string {
+  const file = join(dir, 'relay.yaml');
+  writeFileSync(file, stringify(cfg));
+  return file;
 }

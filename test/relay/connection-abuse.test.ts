@@ -5,13 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { spawnRelay } from '../helpers/relay-process.js';
+import { spawnRelay, writeRelayConfig } from '../helpers/relay-process.js';
 import { sendAndClose, connectTo, waitFor, metricValue, rssOf } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
@@ -19,10 +18,7 @@ import { LssGenerator } from '../../bench/lss/generate.js';
 test('10,000 idle connections, slowloris and a connect/close loop: bounded, counted, good traffic unaffected', { timeout: 120_000 }, async () => {
   const panther = await startPantherStandin();
   const dir = mkdtempSync(join(tmpdir(), 'zpa-abuse-'));
-  const file = join(dir, 'relay.yaml');
-  writeFileSync(
-    file,
-    stringify({
+  const file = writeRelayConfig(dir, {
       listeners: [
         { name: 'ua', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' },
         { name: 'us', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserStatus' },
@@ -30,8 +26,7 @@ test('10,000 idle connections, slowloris and a connect/close loop: bounded, coun
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', flushIntervalMs: 50, http: { url: panther.url, auth: { type: 'none' } } },
       deadLetter: { path: join(dir, 'dl') },
-    }),
-  );
+    });
   const relay = await spawnRelay(['run', '--config', file]);
   const admin = `http://127.0.0.1:${relay.adminPort}`;
   const gen = new LssGenerator(1);

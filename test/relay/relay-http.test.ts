@@ -7,16 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { startRelay, sendAndClose, connectTo, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
+import { startRelay, sendAndClose, connectTo, waitFor, metricValue, readDeadLetters, LISTENER_OF } from '../helpers/relay-harness.js';
 import { LssGenerator, LOG_TYPES } from '../../bench/lss/generate.js';
 
-const LISTENER_OF: Record<string, string> = {
-  'Zscaler.ZPA.UserActivity': 'ua',
-  'Zscaler.ZPA.UserStatus': 'us',
-  'Zscaler.ZPA.AppConnectorStatus': 'acs',
-  'Zscaler.ZPA.AppConnectorMetrics': 'acm',
-  'Zscaler.ZPA.AuditLog': 'audit',
-};
 
 function httpOutput(url: string, extra: Record<string, unknown> = {}) {
   return { type: 'http', flushIntervalMs: 50, http: { url, auth: { type: 'none' }, retry: { initialBackoffMs: 20, maxBackoffMs: 200 }, ...extra } };

@@ -3,13 +3,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { spawnRelay, runBin } from '../helpers/relay-process.js';
+import { spawnRelay, runBin, writeRelayConfig } from '../helpers/relay-process.js';
 import { connectTo, sendAndClose } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
@@ -17,16 +16,10 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'zpa-relay-proc-'));
 }
 
-function writeConfig(dir: string, cfg: Record<string, unknown>): string {
-  const file = join(dir, 'relay.yaml');
-  writeFileSync(file, stringify(cfg));
-  return file;
-}
-
 test('SIGTERM mid-stream: everything already sent is delivered, exit 0 within the drain timeout', async () => {
   const panther = await startPantherStandin({ auth: { type: 'shared-secret', header: 'x-panther-secret', secret: 'proc-s3cret' } });
   const dir = tempDir();
-  const file = writeConfig(dir, {
+  const file = writeRelayConfig(dir, {
     listeners: [{ name: 'ua', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' }],
     admin: { host: '127.0.0.1', port: 0 },
     output: { type: 'http', flushIntervalMs: 5000, http: { url: panther.url, auth: { type: 'shared-secret', header: 'x-panther-secret', secretEnv: 'PS' } } },
@@ -83,7 +76,7 @@ test('the embedded default runs with no config: five listeners, directory output
 
 test('config check prints the effective config with defaults and redacted credentials; exit 0', async () => {
   const dir = tempDir();
-  const file = writeConfig(dir, {
+  const file = writeRelayConfig(dir, {
     listeners: [{ name: 'ua', port: 9018, logType: 'Zscaler.ZPA.UserActivity' }],
     output: { type: 'http', http: { url: 'https://user:hunter22@logs.x.runpanther.net/http/1', auth: { type: 'bearer', tokenEnv: 'TOK' } } },
   });
@@ -97,7 +90,7 @@ test('config check prints the effective config with defaults and redacted creden
 
 test('a bad config stops the start listing every problem; exit 2', async () => {
   const dir = tempDir();
-  const file = writeConfig(dir, {
+  const file = writeRelayConfig(dir, {
     listeners: [{ name: 'ua', port: 99999, logType: 'Zscaler.ZPA.Nope' }, { name: 'x', port: 'abc' }],
     output: { type: 'kafka' },
     bogus: 1,
@@ -110,7 +103,7 @@ test('a bad config stops the start listing every problem; exit 2', async () => {
     assert.match(r.stderr, /output\.type: must be one of http, directory/);
     assert.match(r.stderr, /unknown key "bogus"/);
   }
-  const unknownType = writeConfig(dir, { listeners: [{ name: 'ua', port: 0, logType: 'Zscaler.ZPA.Nope' }] });
+  const unknownType = writeRelayConfig(dir, { listeners: [{ name: 'ua', port: 0, logType: 'Zscaler.ZPA.Nope' }] });
   const r = await runBin(['config', 'check', unknownType]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /listeners\[0\]\.logType: unknown log type "Zscaler\.ZPA\.Nope"/);

@@ -10,18 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load-config.js';
 import { isRelayError } from '../../src/errors.js';
-import { startRelay, sendAndClose, waitFor, metricValue, sumMetric, type Harness, readDeadLetters } from '../helpers/relay-harness.js';
+import { startRelay, sendAndClose, waitFor, metricValue, sumMetric, type Harness, readDeadLetters, LISTENER_OF } from '../helpers/relay-harness.js';
 import { gunzipLines, startS3Server, S3RVER_ENV, type S3TestServer } from '../helpers/s3-server.js';
 import { LssGenerator, LOG_TYPES } from '../../bench/lss/generate.js';
 
 const BUCKET = 'zpa-logs';
-const LISTENER_OF: Record<string, string> = {
-  'Zscaler.ZPA.UserActivity': 'ua',
-  'Zscaler.ZPA.UserStatus': 'us',
-  'Zscaler.ZPA.AppConnectorStatus': 'acs',
-  'Zscaler.ZPA.AppConnectorMetrics': 'acm',
-  'Zscaler.ZPA.AuditLog': 'audit',
-};
 const KEY = /^zpa\/(Zscaler\.ZPA\.\w+)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/[0-9a-f-]{36}\.json\.gz$/;
 
 /** The environment the relay gets: no AWS settings of the test process, s3rver's keys. */

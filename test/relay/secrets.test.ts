@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { spawnRelay, runBin } from '../helpers/relay-process.js';
+import { spawnRelay, runBin, writeRelayConfig } from '../helpers/relay-process.js';
 import { sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
@@ -33,17 +32,13 @@ for (const c of CASES) {
       writeFileSync(f, c.file);
       auth.tokenFile = f;
     }
-    const cfgFile = join(dir, 'relay.yaml');
-    writeFileSync(
-      cfgFile,
-      stringify({
+    const cfgFile = writeRelayConfig(dir, {
         listeners: [{ name: 'ua', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' }],
         admin: { host: '127.0.0.1', port: 0 },
         output: { type: 'http', flushIntervalMs: 20, http: { url: panther.url, auth } },
         deadLetter: { path: join(dir, 'dl') },
         logLevel: 'debug',
-      }),
-    );
+      });
     const env = { ...process.env, ...c.env };
     const relay = await spawnRelay(['run', '--config', cfgFile], { env });
     const gen = new LssGenerator(3);

@@ -5,12 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startPantherStandin } from '../helpers/panther-standin.js';
-import { spawnRelay } from '../helpers/relay-process.js';
+import { spawnRelay, writeRelayConfig } from '../helpers/relay-process.js';
 import { startRelay, connectTo, sendAndClose, waitFor, metricValue, readDeadLetters } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 import { Spool } from '../../src/durability/spool.js';
@@ -21,17 +20,13 @@ test('kill -9 under load with a spool: every record read more than syncIntervalM
   // Slow answers keep bodies in flight at the moment of the kill.
   panther.script(() => ({ delayMs: 150 }));
   const dir = mkdtempSync(join(tmpdir(), 'zpa-kill9-'));
-  const file = join(dir, 'relay.yaml');
-  writeFileSync(
-    file,
-    stringify({
+  const file = writeRelayConfig(dir, {
       listeners: [{ name: 'ua', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' }],
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', flushIntervalMs: 100, http: { url: panther.url, auth: { type: 'none' }, maxRequestBytes: 100_000, concurrency: 2 } },
       spool: { path: join(dir, 'spool'), syncIntervalMs: 50 },
       deadLetter: { path: join(dir, 'dl') },
-    }),
-  );
+    });
   const gen = new LssGenerator(99);
   const phaseA = Array.from({ length: 3000 }, () => gen.userActivity());
   const phaseB = Array.from({ length: 3000 }, () => gen.userActivity());
