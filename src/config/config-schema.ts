@@ -95,6 +95,7 @@ export const configSchema: JsonSchema = {
             default: { type: 'none' },
           },
           maxRequestBytes: int('Largest request on the wire (compressed body plus headers); Panther\'s limit is 1 MB.', 1_000_000, 4096, 64 * MiB),
+          flushIntervalMs: int('Per-output override of output.flushIntervalMs for the HTTP output; 0 means use output.flushIntervalMs.', 0, 0, 600_000),
           concurrency: int('Requests in flight at once.', 4, 1, 256),
           requestTimeoutMs: int('Time allowed for one request (headers and body) before it is retried.', 30_000, 100, 3_600_000),
           compression: { type: 'string', enum: ['gzip', 'zstd'], default: 'gzip', description: 'Body compression; Panther detects either from the content. zstd costs about a third of gzip\'s CPU here (falls back to gzip if zstd-napi cannot load).' },

@@ -48,6 +48,8 @@ export interface HttpOutputConfig {
   readonly url: string;
   readonly auth: AuthConfig;
   readonly maxRequestBytes: number;
+  /** 0 = output.flushIntervalMs. */
+  readonly flushIntervalMs: number;
   readonly concurrency: number;
   readonly requestTimeoutMs: number;
   readonly compression: 'gzip' | 'zstd';

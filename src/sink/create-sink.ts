@@ -52,5 +52,5 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
       }
     },
   });
-  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: out.flushIntervalMs, compression }, hooks);
+  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: http.flushIntervalMs || out.flushIntervalMs, compression }, hooks);
 }

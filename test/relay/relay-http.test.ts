@@ -291,3 +291,19 @@ test('zstd bodies: Panther detects the format from the content; an independent d
     await panther.close();
   }
 });
+
+test('output.http.flushIntervalMs overrides output.flushIntervalMs for the HTTP output', async () => {
+  const panther = await startPantherStandin();
+  const h = await startRelay({ output: { type: 'http', flushIntervalMs: 600_000, http: { url: panther.url, auth: { type: 'none' }, flushIntervalMs: 50 } } });
+  try {
+    const line = new LssGenerator(91).userActivity();
+    const t0 = Date.now();
+    await sendAndClose(h.port('ua'), line + '\n');
+    await panther.waitForLines(1, 5_000);
+    assert.ok(Date.now() - t0 < 5_000);
+    assert.deepEqual(panther.lines, [line]);
+  } finally {
+    await h.stop();
+    await panther.close();
+  }
+});
