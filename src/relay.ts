@@ -34,6 +34,8 @@ export interface RelayOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   metrics?: RelayMetrics;
+  /** The schemas already loaded from config.schemas.path (the caller checked the listeners against them). */
+  engine?: SchemaEngine;
 }
 
 export class Relay {
@@ -133,7 +135,7 @@ export class Relay {
   private async startParts(): Promise<void> {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
-    const engine = await SchemaEngine.load(cfg.schemas.path || undefined);
+    const engine = this.opts.engine ?? (await SchemaEngine.load(cfg.schemas.path || undefined));
     this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
     await this.deadLetters.open();
     void this.logStoredDrift();
@@ -288,11 +290,11 @@ export class Relay {
    * certificates (re-read by each listener). Changes that need new sockets (listeners, ports, spool,
    * admin) are reported and left for a restart. A config whose schemas do not load is refused whole.
    */
-  async reload(next: RelayConfig): Promise<{ applied: string[]; needsRestart: string[] }> {
+  async reload(next: RelayConfig, loaded?: SchemaEngine): Promise<{ applied: string[]; needsRestart: string[] }> {
     const applied: string[] = [];
     const needsRestart: string[] = [];
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    const engine = await SchemaEngine.load(next.schemas.path || undefined);
+    const engine = loaded ?? (await SchemaEngine.load(next.schemas.path || undefined));
     for (const key of ['listeners', 'spool', 'admin', 'deadLetter', 'workers', 'batch', 'maxBufferedBytes', 'resumeBufferedBytes'] as const) {
       if (key === 'listeners') {
         // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client

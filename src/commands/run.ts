@@ -37,7 +37,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const engine = await SchemaEngine.load(config.schemas.path || undefined);
     checkLogTypes(config, engine.logTypes, file ?? '<embedded default>');
     log = createLogger(config.logLevel);
-    relay = await Relay.start(config, { log });
+    relay = await Relay.start(config, { log, engine });
   } catch (err) {
     if (isRelayError(err)) {
       process.stderr.write(`zpa-relay: ${err.message}\n`);
@@ -76,7 +76,7 @@ export async function runCommand(args: string[]): Promise<number> {
           const next = loadConfig({ file });
           const engine = await SchemaEngine.load(next.schemas.path || undefined);
           checkLogTypes(next, engine.logTypes, file ?? '<embedded default>');
-          await relay.reload(next);
+          await relay.reload(next, engine);
         } catch (err) {
           log.error({ err: isRelayError(err) ? err.details.join('; ') || err.message : (err as Error).message }, 'reload refused: the running config stays');
         }
