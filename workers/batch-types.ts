@@ -3,6 +3,7 @@
  * Bulk data travels in transferable typed arrays; the structured part of rejections in msgpackr.
  */
 import type { RejectReason } from '../src/schema/verdict.js';
+import type { EngineChoice } from './engines/engine-types.js';
 
 export interface BatchTask {
   listener: string;
@@ -17,6 +18,12 @@ export interface BatchTask {
   emptyListToArray: boolean;
   /** Bumped on reload so workers build a fresh engine. */
   generation: number;
+  /**
+   * The checking engine (workers/engines/): 'auto' (the default when absent) runs simdjson when the native
+   * addon loads, else the reference. 'simdjson' without the addon also runs the reference: the main thread
+   * refuses that configuration up front (detectEngine()), so a worker never fails a batch over it.
+   */
+  engine?: EngineChoice;
 }
 
 /** One rejected record as the dead-letter store keeps it. */

@@ -1,23 +1,30 @@
 /**
- * The Piscina task: split a batch into lines, check each with the schema engine, and return the
- * accepted records as their original bytes (never re-serialised: 18-digit audit IDs must arrive
- * intact) plus the rejections, in transferable buffers.
+ * The Piscina task: check a batch with the selected engine (workers/engines/: simdjson or reference, one
+ * call per batch), and return the accepted records as their original bytes (never re-serialised: 18-digit
+ * audit IDs must arrive intact) plus the rejections, in transferable buffers.
  */
 import { Piscina } from 'piscina';
 import { pack } from 'msgpackr';
-import { SchemaEngine, lineTooLong, type CheckOutcome } from '../src/schema/engine.js';
+import { lineTooLong } from '../src/schema/engine.js';
 import type { RejectReason } from '../src/schema/verdict.js';
 import type { BatchResult, BatchTask, RejectedRecord } from './batch-types.js';
+import { createEngine } from './engines/create-engine.js';
+import type { BatchEngine, BatchVerdicts } from './engines/engine-types.js';
+import { SimdjsonEngine } from './engines/simdjson-engine.js';
+import { LINE_TOO_LONG } from './engines/engine-types.js';
 
 const TOO_LONG_HEAD_BYTES = 64 * 1024;
-const engines = new Map<string, Promise<SchemaEngine>>();
+const engines = new Map<string, Promise<BatchEngine>>();
 
-function engineFor(t: BatchTask): Promise<SchemaEngine> {
-  const key = `${t.generation}\0${t.schemasPath}\0${t.stripSyslogPri}\0${t.emptyListToArray}`;
+function engineFor(t: BatchTask): Promise<BatchEngine> {
+  const choice = t.engine ?? 'auto';
+  const key = `${t.generation}\0${t.schemasPath}\0${t.stripSyslogPri}\0${t.emptyListToArray}\0${choice}`;
   let e = engines.get(key);
   if (!e) {
     engines.clear();
-    e = SchemaEngine.load(t.schemasPath || undefined, {
+    // 'simdjson' without the addon runs the reference (see BatchTask.engine): the batch must still be checked.
+    e = createEngine(choice === 'simdjson' ? 'auto' : choice, {
+      schemasDir: t.schemasPath || undefined,
       repairs: { stripSyslogPri: t.stripSyslogPri, emptyListToArray: t.emptyListToArray },
     });
     engines.set(key, e);
@@ -52,46 +59,48 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     else rejectedCounts.set(key, [lt, reason, 1]);
   };
 
-  let start = 0;
-  while (start < data.length) {
-    let nl = data.indexOf(0x0a, start);
-    if (nl === -1) nl = data.length;
-    let end = nl;
-    if (end > start && data[end - 1] === 0x0d) end--; // CRLF tolerated
-    const next = nl + 1;
-    if (end === start) {
-      start = next; // empty line: nothing to check or forward
-      continue;
-    }
-    const line = data.subarray(start, end);
-    start = next;
-    if (line.length > task.maxLineBytes) {
+  let v: BatchVerdicts;
+  try {
+    v = engine.checkBatch(data, task.logType, task.maxLineBytes);
+  } catch (err) {
+    // The engines never throw for bad input; if a bug in the native one does, the reference checks the batch
+    // (a thrown batch would cost every record in it without a spool).
+    if (!(engine instanceof SimdjsonEngine)) throw err;
+    console.error(`zpa-relay worker: the simdjson engine failed on a batch, checked by the reference engine: ${(err as Error).message}`);
+    v = engine.reference.checkBatch(data, task.logType, task.maxLineBytes);
+  }
+  const { starts, ends: lineEnds, status, typeIndex: lineType, eventTimes, logTypes, outcomes } = v;
+  for (let i = 0; i < v.count; i++) {
+    const line = data.subarray(starts[i]!, lineEnds[i]!);
+    if (status[i] === LINE_TOO_LONG) {
       const lt = task.logType === 'auto' ? null : task.logType;
       received[lt ?? 'unknown'] = (received[lt ?? 'unknown'] ?? 0) + 1;
-      const v = lineTooLong(lt, line.length, task.maxLineBytes);
-      reject(lt, 'line_too_long', undefined, v.status === 'rejected' ? v.message : 'line too long', line);
+      const tl = lineTooLong(lt, line.length, task.maxLineBytes);
+      reject(lt, 'line_too_long', undefined, tl.status === 'rejected' ? tl.message : 'line too long', line);
       continue;
     }
-    const text = line.toString('utf8');
-    let outcome: CheckOutcome;
-    try {
-      outcome = engine.checkLine(text, task.logType);
-    } catch (err) {
-      // The engine's contract is to never throw; if a bug breaks it, the record is kept, not lost.
-      const lt = task.logType === 'auto' ? null : task.logType;
-      received[lt ?? 'unknown'] = (received[lt ?? 'unknown'] ?? 0) + 1;
-      reject(lt, 'invalid_json', undefined, `engine error: ${(err as Error).message}`, line);
-      continue;
+    const outcome = outcomes.get(i);
+    let logType: string;
+    let eventTime: number;
+    let bytes: Buffer = line;
+    if (outcome === undefined) {
+      // The common case: accepted as is, no repair; the verdict is in the typed arrays.
+      logType = logTypes[lineType[i]!]!;
+      eventTime = eventTimes[i]!;
+    } else {
+      const { verdict, repairs: applied, repairedLine } = outcome;
+      for (const r of applied) repairs[r] = (repairs[r] ?? 0) + 1;
+      if (verdict.status === 'rejected') {
+        const lt = verdict.logType ?? 'unknown';
+        received[lt] = (received[lt] ?? 0) + 1;
+        reject(verdict.logType, verdict.reason, verdict.field, verdict.message, line);
+        continue;
+      }
+      logType = verdict.logType;
+      eventTime = verdict.eventTime;
+      if (repairedLine !== undefined) bytes = Buffer.from(repairedLine, 'utf8');
     }
-    const { verdict, repairs: applied, repairedLine } = outcome;
-    for (const r of applied) repairs[r] = (repairs[r] ?? 0) + 1;
-    const lt = verdict.logType ?? 'unknown';
-    received[lt] = (received[lt] ?? 0) + 1;
-    if (verdict.status === 'rejected') {
-      reject(verdict.logType, verdict.reason, verdict.field, verdict.message, line);
-      continue;
-    }
-    const bytes = repairedLine === undefined ? line : Buffer.from(repairedLine, 'utf8');
+    received[logType] = (received[logType] ?? 0) + 1;
     if (outLen + bytes.length + 1 > out.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, outLen + bytes.length + 1));
       out.copy(bigger, 0, 0, outLen);
@@ -100,15 +109,15 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     bytes.copy(out, outLen);
     outLen += bytes.length;
     out[outLen++] = 0x0a;
-    let ti = typeIdx.get(verdict.logType);
+    let ti = typeIdx.get(logType);
     if (ti === undefined) {
       ti = typeNames.length;
-      typeNames.push(verdict.logType);
-      typeIdx.set(verdict.logType, ti);
+      typeNames.push(logType);
+      typeIdx.set(logType, ti);
     }
     ends.push(outLen);
     types.push(ti);
-    times.push(verdict.eventTime);
+    times.push(eventTime);
   }
 
   const result: BatchResult = {

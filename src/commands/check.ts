@@ -14,8 +14,10 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { isRelayError } from '../errors.js';
-import { SchemaEngine, lineTooLong, serializeNormalized } from '../schema/engine.js';
-import type { RepairName, RepairOptions } from '../schema/engine.js';
+import { lineTooLong, serializeNormalized } from '../schema/engine.js';
+import type { RepairName, RepairOptions, SchemaEngine } from '../schema/engine.js';
+import { EngineUnavailableError, createEngine } from '../../workers/engines/create-engine.js';
+import type { BatchEngine, EngineChoice } from '../../workers/engines/engine-types.js';
 import type { Verdict } from '../schema/verdict.js';
 
 const HELP = `Usage: zpa-relay check [options] FILE... | -
@@ -30,7 +32,10 @@ Options:
                            print verdicts (default), or Panther's normalized record for accepted lines
   --max-line-bytes N       longer lines are rejected as line_too_long (default: 1048576)
   --no-repair NAME         turn off a repair: syslog_pri (strip "<PRI>") or empty_list ("Key": , -> [])
-  --engine reference       the checking engine (only "reference" for now)
+  --engine auto|reference|simdjson
+                           the checking engine (default: auto = simdjson when its native addon is built,
+                           else reference); both give the same verdicts. --emit normalized always builds
+                           the record with the reference engine
   -h, --help               show this help
 
 Exit status: 0 all accepted, 1 some rejected, 2 usage/schema/file errors.
@@ -46,6 +51,7 @@ interface CheckOptions {
   emit: 'verdicts' | 'normalized';
   maxLineBytes: number;
   repairs: RepairOptions;
+  engine: EngineChoice;
   files: string[];
 }
 
@@ -58,6 +64,7 @@ function parseArgs(args: string[]): CheckOptions | 'help' {
     emit: 'verdicts',
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     repairs: { stripSyslogPri: true, emptyListToArray: true },
+    engine: 'auto',
     files: [],
   };
   let onlyFiles = false;
@@ -109,7 +116,10 @@ function parseArgs(args: string[]): CheckOptions | 'help' {
       }
       case '--engine': {
         const v = value();
-        if (v !== 'reference') throw new UsageError(`--engine: unknown engine "${v}" (available: reference)`);
+        if (v !== 'auto' && v !== 'reference' && v !== 'simdjson') {
+          throw new UsageError(`--engine: unknown engine "${v}" (available: auto, reference, simdjson)`);
+        }
+        opts.engine = v;
         break;
       }
       default:
@@ -247,6 +257,7 @@ class LineSplitter {
 async function checkStream(
   input: Readable,
   file: string | undefined,
+  checker: BatchEngine,
   engine: SchemaEngine,
   opts: CheckOptions,
   out: Output,
@@ -268,13 +279,12 @@ async function checkStream(
     if (bytes === undefined) {
       verdict = lineTooLong(autoOrNull, length, opts.maxLineBytes);
     } else {
-      const text = bytes.toString('utf8');
       if (opts.emit === 'normalized') {
-        const r = engine.normalize(text, opts.logType);
+        const r = engine.normalize(bytes.toString('utf8'), opts.logType);
         ({ verdict, repairs } = r.outcome);
         record = r.record;
       } else {
-        ({ verdict, repairs } = engine.checkLine(text, opts.logType));
+        ({ verdict, repairs } = checker.checkLine(bytes, opts.logType));
       }
     }
     summary.add(verdict, repairs);
@@ -331,16 +341,18 @@ export async function checkCommand(args: string[]): Promise<number> {
     throw e;
   }
 
-  let engine: SchemaEngine;
+  let checker: BatchEngine;
   try {
-    engine = await SchemaEngine.load(opts.schemasDir, { repairs: opts.repairs });
+    checker = await createEngine(opts.engine, { schemasDir: opts.schemasDir, repairs: opts.repairs });
   } catch (e) {
+    if (e instanceof EngineUnavailableError) return err(`--engine simdjson: ${e.message}; use --engine reference or auto`);
     if (isRelayError(e)) {
       const more = e.details.length > 1 ? '\n' + e.details.map((d) => `  ${d}`).join('\n') : '';
       return err(`${e.code}: ${e.message}${more}`);
     }
     throw e;
   }
+  const engine = checker.schemaEngine;
   if (opts.logType !== 'auto' && !engine.has(opts.logType)) {
     return err(`ZPA_ERR_UNKNOWN_LOG_TYPE: unknown log type "${opts.logType}" (loaded: ${engine.logTypes.join(', ')}, or auto)`);
   }
@@ -364,7 +376,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   for (const file of opts.files) {
     const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
     try {
-      await checkStream(input, several ? file : undefined, engine, opts, out, summary);
+      await checkStream(input, several ? file : undefined, checker, engine, opts, out, summary);
     } catch (e) {
       await out.flush();
       return err(`ZPA_ERR_FILE_NOT_FOUND: ${file}: cannot read: ${(e as Error).message}`);

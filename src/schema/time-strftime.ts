@@ -14,6 +14,10 @@
 import { civilToMs, MAX_DATE_MS, daysFromCivil } from './time-civil.js';
 import { lastTime } from './check-codes.js';
 
+/**
+ * The operations a format compiles to. Their numbers are also the wire format of the native checker's plan
+ * (workers/engines/native-plan.ts passes them through; native/src/time_parse.cc `enum Op` has the same order).
+ */
 const enum Op {
   Literal,
   Year4,
@@ -115,12 +119,14 @@ const SHORT_WEEK = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const LONG_WEEK = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const AM_PM = ['AM', 'PM'];
 
-interface Compiled {
+/** A compiled format: one operation per step, with the byte a Literal step matches. */
+export interface CompiledStrftime {
   readonly ops: Op[];
   readonly literals: number[];
 }
 
-function compile(format: string): Compiled | string {
+/** Compiles `format` into operations, or says why it cannot be (a stray "%", an unknown directive). */
+export function compileStrftimeOps(format: string): CompiledStrftime | string {
   const ops: Op[] = [];
   const literals: number[] = [];
   const push = (op: Op, lit = 0): void => {
@@ -158,7 +164,7 @@ function compile(format: string): Compiled | string {
 
 /** Why `format` cannot be used, or undefined when it compiles. */
 export function strftimeProblem(format: string): string | undefined {
-  const c = compile(format);
+  const c = compileStrftimeOps(format);
   return typeof c === 'string' ? c : undefined;
 }
 
@@ -214,7 +220,7 @@ function zoneAbbrevOk(z: string): boolean {
  * Throws on an invalid format (the validator reports those before compiling).
  */
 export function compileStrftime(format: string): (s: string) => boolean {
-  const c = compile(format);
+  const c = compileStrftimeOps(format);
   if (typeof c === 'string') throw new Error(`invalid strftime format ${JSON.stringify(format)}: ${c}`);
   const { ops, literals } = c;
   const n = ops.length;

@@ -1,0 +1,138 @@
+// The N-API surface of the native checker (workers/engines/native-addon.ts is its only caller):
+//   compile(planJson) -> handle
+//   checkBatch(handle, bytes, logType, maxLineBytes) -> per-line typed arrays
+//   info() -> { simdjson, implementation }
+// One call per batch: framing (as workers/check-batch.ts: CRLF stripped, empty lines skipped) and every
+// check happen here, and only typed arrays cross back, so no JS object is built per record.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checker.h"
+#include "plan.h"
+
+namespace {
+
+using zpa::Checker;
+using zpa::LineResult;
+
+template <typename T>
+Napi::Value typedArrayOf(Napi::Env env, const std::vector<T>& v, size_t count) {
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, count * sizeof(T));
+  if (count > 0) std::memcpy(buf.Data(), v.data(), count * sizeof(T));
+  return Napi::TypedArrayOf<T>::New(env, count, buf, 0);
+}
+
+Napi::Value Compile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "compile(planJson: string)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string error;
+  auto plan = zpa::loadPlan(info[0].As<Napi::String>().Utf8Value(), error);
+  if (!plan) {
+    Napi::Error::New(env, "invalid check plan: " + error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto* checker = new Checker(std::move(plan));
+  return Napi::External<Checker>::New(env, checker, [](Napi::Env, Checker* c) { delete c; });
+}
+
+Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsExternal() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+      !info[3].IsNumber()) {
+    Napi::TypeError::New(env, "checkBatch(handle, bytes: Uint8Array, logType: number, maxLineBytes: number)")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Checker* checker = info[0].As<Napi::External<Checker>>().Data();
+  Napi::Uint8Array input = info[1].As<Napi::Uint8Array>();
+  const int logType = info[2].As<Napi::Number>().Int32Value();
+  const double maxLineBytes = info[3].As<Napi::Number>().DoubleValue();
+  if (logType < -1 || logType >= static_cast<int>(checker->plan().schemas.size())) {
+    Napi::RangeError::New(env, "logType index out of range").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint8_t* data = input.Data();
+  const size_t size = input.ByteLength();
+
+  size_t maxLines = 1;
+  for (const uint8_t* p = data; (p = static_cast<const uint8_t*>(std::memchr(p, '\n', data + size - p))) != nullptr; p++)
+    maxLines++;
+  std::vector<uint32_t> starts(maxLines), ends(maxLines);
+  std::vector<uint8_t> status(maxLines), reason(maxLines);
+  std::vector<int32_t> field(maxLines);
+  std::vector<double> eventMs(maxLines);
+  std::vector<int16_t> typeIndex(maxLines);
+  Napi::Array paths = Napi::Array::New(env);
+  uint32_t rejectedCount = 0;
+
+  LineResult r;
+  size_t count = 0;
+  size_t start = 0;
+  while (start < size) {
+    const uint8_t* nlp = static_cast<const uint8_t*>(std::memchr(data + start, '\n', size - start));
+    const size_t nl = nlp == nullptr ? size : static_cast<size_t>(nlp - data);
+    size_t end = nl;
+    if (end > start && data[end - 1] == '\r') end--;  // CRLF tolerated
+    const size_t lineStart = start;
+    start = nl + 1;
+    if (end == lineStart) continue;  // empty line: nothing to check or forward
+    starts[count] = static_cast<uint32_t>(lineStart);
+    ends[count] = static_cast<uint32_t>(end);
+    if (static_cast<double>(end - lineStart) > maxLineBytes) {
+      status[count] = zpa::TOO_LONG;
+      reason[count] = 0;
+      field[count] = -1;
+      eventMs[count] = std::nan("");
+      typeIndex[count] = -1;
+      count++;
+      continue;
+    }
+    checker->checkLine(data + lineStart, end - lineStart, logType, r);
+    status[count] = r.status;
+    reason[count] = r.reason;
+    field[count] = r.field;
+    eventMs[count] = r.status == zpa::ACCEPTED ? r.eventMs : std::nan("");
+    typeIndex[count] = r.typeIndex;
+    if (r.status == zpa::REJECTED) paths.Set(rejectedCount++, Napi::String::New(env, r.path));
+    count++;
+  }
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
+  out.Set("starts", typedArrayOf(env, starts, count));
+  out.Set("ends", typedArrayOf(env, ends, count));
+  out.Set("status", typedArrayOf(env, status, count));
+  out.Set("reason", typedArrayOf(env, reason, count));
+  out.Set("field", typedArrayOf(env, field, count));
+  out.Set("eventMs", typedArrayOf(env, eventMs, count));
+  out.Set("typeIndex", typedArrayOf(env, typeIndex, count));
+  out.Set("paths", paths);
+  return out;
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("simdjson", Napi::String::New(env, SIMDJSON_VERSION));
+  o.Set("implementation", Napi::String::New(env, simdjson::builtin_implementation()->name()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("compile", Napi::Function::New(env, Compile));
+  exports.Set("checkBatch", Napi::Function::New(env, CheckBatch));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(zpa_native, Init)

@@ -1,0 +1,331 @@
+// See checker.h. The walk never stops early on a type failure: a later syntax error must still turn the
+// line into invalid JSON (delegated), as JSON.parse runs before any field check in the reference.
+#include "checker.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "coerce.h"
+
+namespace zpa {
+
+using simdjson::ondemand::json_type;
+namespace od = simdjson::ondemand;
+
+namespace {
+
+std::string_view trimToken(std::string_view t) {
+  while (!t.empty()) {
+    const char c = t.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+    t.remove_suffix(1);
+  }
+  return t;
+}
+
+// True when a byte below 0x20 occurs: JSON.parse refuses raw control characters inside strings, which
+// simdjson does not check, and LSS records carry none, so such lines go to the reference engine.
+bool hasControlByte(const uint8_t* p, size_t n) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < n; i++) acc |= static_cast<uint8_t>(p[i] < 0x20);
+  return acc != 0;
+}
+
+// The syslog `<PRI>` prefix the reference strips (lss-repairs.ts syslogPriLength).
+bool hasSyslogPri(const uint8_t* p, size_t n) {
+  if (n == 0 || p[0] != '<') return false;
+  size_t i = 1;
+  while (i < n && i <= 3 && p[i] >= '0' && p[i] <= '9') i++;
+  return i > 1 && i < n && p[i] == '>';
+}
+
+}  // namespace
+
+void Checker::validate(od::value v) {
+  json_type t;
+  if (v.type().get(t)) {
+    bad_ = true;
+    return;
+  }
+  switch (t) {
+    case json_type::object: {
+      od::object o;
+      if (v.get_object().get(o)) {
+        bad_ = true;
+        return;
+      }
+      for (auto fr : o) {
+        od::field f;
+        std::string_view key;
+        if (std::move(fr).get(f) || f.unescaped_key(false).get(key)) {
+          bad_ = true;
+          return;
+        }
+        validate(f.value());
+        if (bad_) return;
+      }
+      return;
+    }
+    case json_type::array: {
+      od::array a;
+      if (v.get_array().get(a)) {
+        bad_ = true;
+        return;
+      }
+      for (auto er : a) {
+        od::value e;
+        if (std::move(er).get(e)) {
+          bad_ = true;
+          return;
+        }
+        validate(e);
+        if (bad_) return;
+      }
+      return;
+    }
+    case json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) bad_ = true;
+      return;
+    }
+    case json_type::number:
+      if (!isJsonNumber(trimToken(v.raw_json_token()))) bad_ = true;
+      return;
+    case json_type::boolean: {
+      const std::string_view tok = trimToken(v.raw_json_token());
+      if (tok != "true" && tok != "false") bad_ = true;
+      return;
+    }
+    case json_type::null:
+      if (trimToken(v.raw_json_token()) != "null") bad_ = true;
+      return;
+    default:
+      bad_ = true;
+      return;
+  }
+}
+
+uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub) {
+  json_type t;
+  if (v.type().get(t)) {
+    bad_ = true;
+    return OK;
+  }
+  switch (t) {
+    case json_type::null:
+      if (trimToken(v.raw_json_token()) != "null") bad_ = true;
+      return NULL_VALUE;
+    case json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) {
+        bad_ = true;
+        return OK;
+      }
+      return checkStringText(spec, s, lastMs_);
+    }
+    case json_type::number: {
+      const std::string_view tok = trimToken(v.raw_json_token());
+      if (!isJsonNumber(tok)) {
+        bad_ = true;
+        return OK;
+      }
+      return checkNumberText(spec, tok, lastMs_);
+    }
+    case json_type::boolean: {
+      const std::string_view tok = trimToken(v.raw_json_token());
+      if (tok != "true" && tok != "false") {
+        bad_ = true;
+        return OK;
+      }
+      // coerce-*.ts: only string, boolean and json take a JSON boolean.
+      return spec.kind == Kind::String || spec.kind == Kind::Boolean || spec.kind == Kind::Json ? OK : WRONG_TYPE;
+    }
+    case json_type::array: {
+      if (spec.kind != Kind::Array) {
+        validate(v);
+        return spec.kind == Kind::Json ? OK : WRONG_TYPE;
+      }
+      od::array a;
+      if (v.get_array().get(a)) {
+        bad_ = true;
+        return OK;
+      }
+      uint8_t code = OK;
+      size_t i = 0;
+      for (auto er : a) {
+        od::value e;
+        if (std::move(er).get(e)) {
+          bad_ = true;
+          return OK;
+        }
+        if (code != OK) {
+          validate(e);  // the first failing element decides; the rest only has to be valid JSON
+        } else {
+          std::string esub;
+          const uint8_t ec = checkValue(*spec.element, e, esub);
+          if (ec != OK && ec != ABSENT && ec != NULL_VALUE) {
+            code = ec;
+            sub = "[" + std::to_string(i) + "]" + esub;
+          }
+        }
+        if (bad_) return OK;
+        i++;
+      }
+      return code;
+    }
+    case json_type::object: {
+      if (spec.kind != Kind::Object) {
+        validate(v);
+        return spec.kind == Kind::Json ? OK : WRONG_TYPE;
+      }
+      od::object o;
+      if (v.get_object().get(o)) {
+        bad_ = true;
+        return OK;
+      }
+      return checkObject(*spec.fields, o, false, sub, nullptr, nullptr, nullptr);
+    }
+    default:
+      bad_ = true;
+      return OK;
+  }
+}
+
+uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::string& sub, int* failedField,
+                             double* eventMs, bool* hasEventTime) {
+  const size_t n = list.fields.size();
+  std::memset(list.state.data(), UNSET, n);
+  size_t hint = 0;
+  for (auto fr : obj) {
+    od::field f;
+    if (std::move(fr).get(f)) {
+      bad_ = true;
+      return OK;
+    }
+    std::string_view key = f.escaped_key();
+    if (std::memchr(key.data(), '\\', key.size()) != nullptr && f.unescaped_key(false).get(key)) {
+      bad_ = true;
+      return OK;
+    }
+    // LSS templates print the fields in a fixed order close to the schema's: try the next one first.
+    int idx = -1;
+    if (hint < n && list.fields[hint].name == key) {
+      idx = static_cast<int>(hint);
+    } else {
+      auto it = list.index.find(key);
+      if (it != list.index.end()) idx = it->second;
+    }
+    if (idx < 0) {
+      validate(f.value());
+      if (bad_) return OK;
+      continue;
+    }
+    hint = static_cast<size_t>(idx) + 1;
+    const Field& field = list.fields[idx];
+    std::string fsub;
+    // A repeated key: the last value wins, as with JSON.parse.
+    const uint8_t code = checkValue(field.value, f.value(), fsub);
+    if (bad_) return OK;
+    list.state[idx] = code;
+    if (code == OK && field.value.kind == Kind::Timestamp) list.eventMs[idx] = lastMs_;
+    else if (code != OK && code != ABSENT && code != NULL_VALUE) list.subPath[idx] = std::move(fsub);
+  }
+  // compiler.ts checkFields, in schema order.
+  for (size_t i = 0; i < n; i++) {
+    const Field& field = list.fields[i];
+    const uint8_t st = list.state[i];
+    uint8_t fail = OK;
+    bool absent = false;
+    if (st == UNSET || st == NULL_VALUE || st == ABSENT) {
+      if (!field.required) continue;
+      fail = MISSING;
+      absent = true;
+    } else if (st == OK) {
+      if (top && field.eventTime && !*hasEventTime) {
+        *hasEventTime = true;
+        *eventMs = list.eventMs[i];
+      }
+      continue;
+    } else {
+      fail = st;
+    }
+    // A failure inside the value (a nested required field too) keeps the path below this field.
+    const std::string below = absent ? std::string() : list.subPath[i];
+    if (top) {
+      *failedField = static_cast<int>(i);
+      sub = field.name + below;
+    } else {
+      sub = "." + field.name + below;
+    }
+    return fail;
+  }
+  return OK;
+}
+
+bool Checker::checkDocument(od::document& doc, int schema, LineResult& out) {
+  od::object obj;
+  if (doc.get_object().get(obj)) return false;
+  std::string path;
+  int failedField = -1;
+  double eventMs = 0;
+  bool hasEventTime = false;
+  const uint8_t code = checkObject(plan_->schemas[schema].fields, obj, true, path, &failedField, &eventMs, &hasEventTime);
+  if (bad_ || !doc.at_end()) return false;
+  out.typeIndex = static_cast<int16_t>(schema);
+  if (code == OK) {
+    out.status = ACCEPTED;
+    out.eventMs = hasEventTime ? eventMs : std::numeric_limits<double>::quiet_NaN();
+  } else {
+    out.status = REJECTED;
+    out.reason = code;
+    out.field = failedField;
+    out.path = std::move(path);
+  }
+  return true;
+}
+
+void Checker::checkLine(const uint8_t* bytes, size_t length, int logType, LineResult& out) {
+  out.status = DELEGATE;
+  out.reason = 0;
+  out.field = -1;
+  out.typeIndex = -1;
+  out.path.clear();
+  bad_ = false;
+  // Left to the reference engine: repairs (a <PRI> prefix), a BOM (simdjson skips it, JSON.parse refuses
+  // it), raw control characters, and anything that is not one well-formed JSON object.
+  if (length == 0 || hasSyslogPri(bytes, length) || hasControlByte(bytes, length)) return;
+  if (length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) return;
+  if (logType >= 0 ? !plan_->schemas[logType].native : !plan_->autoNative) return;
+  if (padded_.size() < length + simdjson::SIMDJSON_PADDING) padded_.resize(length + simdjson::SIMDJSON_PADDING + 4096);
+  std::memcpy(padded_.data(), bytes, length);
+  std::memset(padded_.data() + length, 0, simdjson::SIMDJSON_PADDING);
+  od::document doc;
+  if (parser_.iterate(padded_.data(), length, padded_.size()).get(doc)) return;
+  json_type t;
+  if (doc.type().get(t) || t != json_type::object) return;
+  if (logType >= 0) {
+    if (!checkDocument(doc, logType, out)) out.status = DELEGATE;
+    return;
+  }
+  // auto: the first schema in detection order that accepts (auto-detect.ts; engine.ts checkInternal).
+  for (size_t k = 0; k < plan_->autoOrder.size(); k++) {
+    if (k > 0) doc.rewind();
+    LineResult one;
+    if (!checkDocument(doc, plan_->autoOrder[k], one)) {
+      out.status = DELEGATE;
+      return;
+    }
+    if (one.status == ACCEPTED) {
+      out.status = ACCEPTED;
+      out.typeIndex = one.typeIndex;
+      out.eventMs = one.eventMs;
+      return;
+    }
+  }
+  out.status = REJECTED;
+  out.reason = REASON_UNKNOWN_LOG_TYPE;
+}
+
+}  // namespace zpa

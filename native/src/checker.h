@@ -1,0 +1,54 @@
+// The per-line check: simdjson On-Demand walks the record once, in document order, validating every value
+// (JSON.parse would refuse the whole line for one bad literal anywhere) and checking each schema field's
+// value as it passes; the verdict is then read off in schema order, so the first failing field and the
+// event time are those of the reference engine (src/schema/compiler.ts checkFields).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan.h"
+#include "simdjson.h"
+
+namespace zpa {
+
+// Line status codes, shared with workers/engines/native-addon.ts.
+enum Status : uint8_t { ACCEPTED = 0, REJECTED = 1, DELEGATE = 2, TOO_LONG = 3 };
+// Reason for an auto-detection failure (the other reasons are check codes 2..5).
+constexpr uint8_t REASON_UNKNOWN_LOG_TYPE = 8;
+
+struct LineResult {
+  uint8_t status = DELEGATE;
+  uint8_t reason = 0;
+  int32_t field = -1;       // top-level field index of the failure, -1 when none
+  double eventMs = 0;       // NaN when the record has no event time
+  int16_t typeIndex = -1;   // schema index of the verdict, -1 when none
+  std::string path;         // dotted path of the failing field (rejected lines only)
+};
+
+class Checker {
+ public:
+  explicit Checker(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
+  const Plan& plan() const { return *plan_; }
+  // Checks one line (without its terminator) against schema `logType`, or every schema when it is -1.
+  void checkLine(const uint8_t* bytes, size_t length, int logType, LineResult& out);
+
+ private:
+  // Checks one document against `schema`; false when the line must be delegated.
+  bool checkDocument(simdjson::ondemand::document& doc, int schema, LineResult& out);
+  uint8_t checkObject(FieldList& list, simdjson::ondemand::object obj, bool top, std::string& sub, int* failedField,
+                      double* eventMs, bool* hasEventTime);
+  uint8_t checkValue(const ValueSpec& spec, simdjson::ondemand::value v, std::string& sub);
+  void validate(simdjson::ondemand::value v);
+
+  std::unique_ptr<Plan> plan_;
+  simdjson::ondemand::parser parser_;
+  std::vector<uint8_t> padded_;
+  bool bad_ = false;      // the line is not JSON the walk can vouch for: delegate it
+  double lastMs_ = 0;     // instant of the last accepted timestamp (the reference's lastTime)
+};
+
+}  // namespace zpa

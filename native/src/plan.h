@@ -1,0 +1,72 @@
+// The compiled check plan: a Panther schema as the native checker executes it. Built once per schema load
+// from the JSON that workers/engines/native-plan.ts writes (which mirrors src/schema/compiler.ts), so the
+// per-record walk never looks at type names or YAML.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace zpa {
+
+// Check codes: the same numbers as src/schema/check-codes.ts, plus NULL_VALUE for a JSON null.
+enum Code : uint8_t { OK = 0, ABSENT = 1, WRONG_TYPE = 2, OUT_OF_RANGE = 3, BAD_TIMESTAMP = 4, MISSING = 5, NULL_VALUE = 6, UNSET = 0xff };
+
+enum class Kind : uint8_t { String, Int16, Int32, Int64, Float, Boolean, Timestamp, Json, Array, Object };
+
+// One entry of a field's timeFormats list.
+struct TimeFormat {
+  enum Type : uint8_t { Rfc3339 = 0, Unix = 1, Strftime = 2 } type = Rfc3339;
+  int64_t unitNs = 0;             // unix formats: nanoseconds per unit
+  std::vector<uint8_t> ops;       // strftime: operations (the Op numbering of native-plan.ts)
+  std::vector<uint8_t> literals;  // strftime: the literal byte of each Literal op
+};
+
+struct FieldList;
+
+// A value description (a field without its name, or an array element).
+struct ValueSpec {
+  Kind kind = Kind::Json;
+  std::vector<TimeFormat> formats;
+  bool hasUnix = false;
+  std::unique_ptr<ValueSpec> element;  // arrays
+  std::unique_ptr<FieldList> fields;   // objects
+};
+
+struct Field {
+  std::string name;
+  bool required = false;
+  bool eventTime = false;
+  ValueSpec value;
+};
+
+// A list of fields plus the per-object scratch the walk fills (one object at a time: a schema is a finite
+// tree, so a list is never re-entered while one of its objects is being checked).
+struct FieldList {
+  std::vector<Field> fields;
+  std::unordered_map<std::string_view, int> index;  // views into fields[i].name
+  std::vector<uint8_t> state;
+  std::vector<double> eventMs;
+  std::vector<std::string> subPath;
+  void finish();  // builds index and scratch once the fields are in place
+};
+
+struct Schema {
+  std::string name;
+  bool native = true;
+  FieldList fields;
+};
+
+struct Plan {
+  std::vector<Schema> schemas;  // in the order of the engine's logTypes
+  std::vector<int> autoOrder;   // indices into schemas, auto-detection order
+  bool autoNative = true;       // every schema is native (else auto mode is delegated)
+};
+
+// Builds a plan from its JSON description; returns an empty pointer and sets `error` when malformed.
+std::unique_ptr<Plan> loadPlan(std::string_view json, std::string& error);
+
+}  // namespace zpa

@@ -1,0 +1,24 @@
+// Panther's time formats on UTF-8 bytes, ported from src/schema/time-*.ts with the same results (instant
+// in milliseconds, Go time.Date normalisation, MAX_DATE_MS bound). Byte-wise parsing of UTF-8 gives the
+// reference's UTF-16 results because every format the plan admits is ASCII: a non-ASCII byte in the value
+// can match nothing, exactly as a non-ASCII UTF-16 unit matches nothing in the reference.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "plan.h"
+
+namespace zpa {
+
+// Each parser returns true and sets `ms` when the text is accepted.
+bool parseRfc3339(std::string_view s, double& ms);
+bool parseUnix(std::string_view s, int64_t unitNs, double& ms);
+bool parseStrftime(const TimeFormat& f, std::string_view s, double& ms);
+
+// Go-style strtod on a decimal text (locale independent); `text` need not be NUL-terminated.
+double parseDouble(std::string_view text);
+// The reference's DECIMAL regex: ^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$
+bool isDecimalText(std::string_view s);
+
+}  // namespace zpa

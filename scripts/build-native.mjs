@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * Builds the native simdjson checker (native/ -> native/build/Release/zpa_native.node) with node-gyp.
+ * Run by `npm install`/`npm ci` (the `prepare` script) and by `npm run build:native`.
+ *
+ * A failed build is not an install failure: the relay then runs the TypeScript reference engine
+ * (zpa_relay_engine_info{engine="reference"}), so this prints a clear warning and exits 0. Set
+ * ZPA_NATIVE_REQUIRED=1 to make a failed build fail the install instead (CI, image builds that must ship
+ * the addon), or ZPA_NATIVE_SKIP=1 to skip it.
+ *
+ * node-gyp is the copy bundled with npm (npm passes its path as npm_config_node_gyp to lifecycle scripts;
+ * otherwise it is looked up next to the running npm or node). Node's headers come from npm's `nodedir`
+ * setting, else from the include/node directory beside this node binary (Debian's nodejs packages and the
+ * official node images ship them), else node-gyp downloads them, which needs network access.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const nativeDir = path.join(root, 'native');
+const required = process.env.ZPA_NATIVE_REQUIRED === '1';
+
+function warn(message) {
+  const text = `zpa-relay: the native simdjson engine was not built: ${message}\n` +
+    'zpa-relay: the relay will run the TypeScript reference engine (same verdicts, slower). ' +
+    'Install python3, make and a C++17 compiler, then run "npm run build:native".\n';
+  process.stderr.write(`\n${'!'.repeat(100)}\n${text}${'!'.repeat(100)}\n\n`);
+  process.exit(required ? 1 : 0);
+}
+
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    process.env.npm_execpath && path.join(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  return candidates.find((c) => c && existsSync(c));
+}
+
+if (process.env.ZPA_NATIVE_SKIP === '1') {
+  process.stderr.write('zpa-relay: ZPA_NATIVE_SKIP=1: not building the native simdjson engine\n');
+  process.exit(0);
+}
+const gyp = nodeGyp();
+if (gyp === undefined) warn('node-gyp was not found (it ships with npm; is this npm install complete?)');
+const args = [gyp, 'rebuild', `--jobs=${process.env.ZPA_NATIVE_JOBS ?? 'max'}`];
+// Headers installed beside this node (Debian's /usr/include/node, the official images' /usr/local/include/node)
+// spare node-gyp a download.
+const prefix = path.resolve(path.dirname(process.execPath), '..');
+const nodedir = process.env.npm_config_nodedir || (existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+if (nodedir) args.push(`--nodedir=${nodedir}`);
+const started = Date.now();
+process.stderr.write(`zpa-relay: building the native simdjson engine (node-gyp, about 30 s)...\n`);
+const r = spawnSync(process.execPath, args, { cwd: nativeDir, stdio: ['ignore', 'inherit', 'inherit'] });
+if (r.error) warn(`node-gyp could not start: ${r.error.message}`);
+if (r.status !== 0) warn(`node-gyp exited with status ${r.status} (its output is above)`);
+// The build must also load in this Node (ABI, missing symbols): check it the way the relay will.
+const check = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(path.join(nativeDir, 'build', 'Release', 'zpa_native.node'))}).info()))`], {
+  encoding: 'utf8',
+});
+if (check.status !== 0) warn(`the built addon does not load: ${check.stderr.trim().split('\n')[0]}`);
+const info = JSON.parse(check.stdout);
+process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, ${info.implementation} kernel)\n`);

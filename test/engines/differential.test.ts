@@ -1,0 +1,96 @@
+/**
+ * The simdjson engine against the reference engine: identical verdict, reason, field, log type and event
+ * time on every sample of ../shared/samples, on a matrix of every fixture value under every Panther type and
+ * time format, and on generated and mutated LSS records (DIFF_RECORDS, default 100,000). Requires the native
+ * addon: on a machine where `npm install` could not build it, this test fails, on purpose.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { SAMPLES_DIR } from '../helpers/repo.js';
+import { createEngine } from '../../workers/engines/create-engine.js';
+import type { ReferenceEngine } from '../../workers/engines/reference-engine.js';
+import { SimdjsonEngine } from '../../workers/engines/simdjson-engine.js';
+import { DiffStats, compareEngines } from './compare.js';
+import { RAW_VALUES, fixtureSchemas } from './fixtures.js';
+import { RecordMutator } from './mutate.js';
+
+const RECORDS = Number(process.env['DIFF_RECORDS'] ?? 100_000);
+
+async function engines(source: Parameters<typeof createEngine>[1] = {}): Promise<{ simd: SimdjsonEngine; ref: ReferenceEngine }> {
+  const simd = await createEngine('simdjson', source);
+  assert.ok(simd instanceof SimdjsonEngine);
+  return { simd, ref: simd.reference };
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.log') ? [p] : [];
+  });
+}
+
+function report(label: string, s: DiffStats): void {
+  console.log(`${label}: ${s.lines} lines (${s.accepted} accepted, ${s.rejected} rejected), ${s.decided} decided natively, ${s.delegated} delegated`);
+  assert.deepEqual(s.mismatches, [], `${label}: the engines differ`);
+}
+
+test('every sample line, under its own and every other log type and auto', { timeout: 60_000 }, async () => {
+  const { simd, ref } = await engines();
+  const lines = files(SAMPLES_DIR).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
+  assert.ok(lines.length >= 20, `found ${lines.length} sample lines`);
+  const stats = new DiffStats();
+  for (const lt of ['auto', ...ref.logTypes]) compareEngines(simd, ref, lines, lt, stats);
+  report('samples', stats);
+  assert.ok(stats.decided > stats.lines / 2, 'most sample lines are decided natively');
+});
+
+test('fixture matrix: every value under every type, time format and nesting, required or not', { timeout: 60_000 }, async () => {
+  const { simd, ref } = await engines({ sources: fixtureSchemas() });
+  const lines: string[] = [];
+  for (const v of RAW_VALUES) {
+    lines.push(`{"f": ${v}}`, `{"f": ${v}, "g": "2020-01-01T00:00:00Z"}`, `{"g": ${v}, "f": ${v}}`, `{"f": ${v}, "f": "x"}`, `{"f": "x", "f": ${v}}`);
+    lines.push(`{"constructor": ${v}, "__proto__": ${v}}`, `{"f": [${v}, ${v}]}`, `{"f": {"Inner": ${v}, "n": ${v}}}`);
+    lines.push(`{"f": [{"Inner": ${v}, "deep": [{"x": ${v}}]}]}`, `{"f":${v}}`, ` {"f" : ${v} } `, `{"\\u0066": ${v}}`);
+  }
+  lines.push('{}', '[]', '"x"', '1', 'null', '{"f": 1} {"f": 2}', '{"f": 1,}', '{"f": tru}', '{"f": 01}', '{"f": "a\tb"}', '{"f": .5}', '{"f": 1.}');
+  const stats = new DiffStats();
+  for (const lt of ref.logTypes) compareEngines(simd, ref, lines, lt, stats);
+  compareEngines(simd, ref, lines, 'auto', stats);
+  report('fixtures', stats);
+  assert.ok(stats.decided > stats.lines * 0.9, 'the matrix is decided natively, not delegated');
+});
+
+test(`${RECORDS} generated and mutated records, typed and auto`, { timeout: 120_000 }, async () => {
+  const { simd, ref } = await engines();
+  const mut = new RecordMutator(20_251_128);
+  const stats = new DiffStats();
+  const plain = new DiffStats();
+  const BATCH = 500;
+  let fed = 0;
+  for (let done = 0; done < RECORDS; done += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, RECORDS - done) }, () => mut.next());
+    fed += batch.length;
+    // Half the batches under auto-detection, the rest under each log type in turn.
+    const lt = (done / BATCH) % 2 === 0 ? 'auto' : ref.logTypes[Math.floor(done / BATCH / 2) % ref.logTypes.length]!;
+    compareEngines(simd, ref, batch, lt, stats);
+    if (stats.mismatches.length >= 20) break;
+  }
+  for (let i = 0; i < 10; i++) compareEngines(simd, ref, Array.from({ length: 100 }, () => mut.plain()), 'auto', plain);
+  report('generated+mutated', stats);
+  report('generated, unmutated', plain);
+  assert.equal(plain.delegated, 0, 'well-formed LSS records never need the reference engine');
+  // Truncation to nothing leaves an empty line, which both engines skip: fewer lines than records.
+  assert.equal(fed, RECORDS);
+  assert.ok(stats.lines > RECORDS * 0.99, `compared ${stats.lines} lines`);
+});
+
+test('line_too_long and framing (CRLF, empty lines, no final newline) match', async () => {
+  const { simd, ref } = await engines();
+  const stats = new DiffStats();
+  compareEngines(simd, ref, ['{"a":1}\r', '', '\r', `{"Customer": "${'x'.repeat(300)}"}`, '{"b":2}'], 'auto', stats, 100);
+  report('framing', stats);
+  const data = Buffer.from('{"x":1}\r\n\n{"y":2}');
+  assert.deepEqual([...simd.checkBatch(data, 'auto', 100).ends], [...ref.checkBatch(data, 'auto', 100).ends]);
+});

@@ -1,0 +1,44 @@
+/**
+ * The check-batch worker gives the same BatchResult with either engine: the engine choice changes speed,
+ * never what is forwarded, counted or dead-lettered.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Piscina } from 'piscina';
+import checkBatch from '../../workers/check-batch.js';
+import type { BatchResult, BatchTask } from '../../workers/batch-types.js';
+import { unpack } from 'msgpackr';
+import { RecordMutator } from './mutate.js';
+
+function task(data: Buffer, engine: BatchTask['engine'], logType: string): BatchTask {
+  const ab = new ArrayBuffer(data.length);
+  new Uint8Array(ab).set(data);
+  return { listener: 't', logType, data: ab, maxLineBytes: 4096, schemasPath: '', stripSyslogPri: true, emptyListToArray: true, generation: 1, engine };
+}
+
+/** The result without Piscina's transfer wrapper, with the packed rejections unpacked for comparison. */
+async function run(data: Buffer, engine: BatchTask['engine'], logType: string): Promise<Record<string, unknown>> {
+  const wrapped = (await checkBatch(task(data, engine, logType))) as unknown as Record<symbol, BatchResult>;
+  const r = wrapped[Piscina.valueSymbol] ?? (wrapped as unknown as BatchResult);
+  return {
+    ...r,
+    accepted: Buffer.from(r.accepted).toString('utf8'),
+    ends: [...r.ends],
+    typeIndex: [...r.typeIndex],
+    eventTimes: [...r.eventTimes],
+    rejected: r.rejected.byteLength > 0 ? unpack(Buffer.from(r.rejected)) : [],
+  };
+}
+
+test('worker: reference and simdjson engines give identical batch results', async () => {
+  const mut = new RecordMutator(7);
+  const lines: Array<string | Buffer> = Array.from({ length: 2000 }, () => mut.next());
+  lines.push('<13>{"LogTimestamp": "Thu Oct  7 10:40:00 2021"}', 'x'.repeat(5000), '', '{"a":1}\r');
+  const data = Buffer.concat(lines.flatMap((l) => [Buffer.from(l), Buffer.from('\n')]));
+  for (const logType of ['auto', 'Zscaler.ZPA.UserActivity']) {
+    const ref = await run(data, 'reference', logType);
+    const simd = await run(data, 'simdjson', logType);
+    assert.ok((ref['ends'] as number[]).length > 100, 'some records are accepted');
+    assert.deepEqual(simd, ref, logType);
+  }
+});

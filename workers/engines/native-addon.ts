@@ -1,0 +1,78 @@
+/**
+ * Loads the native simdjson checker (native/build/Release/zpa_native.node, built by
+ * scripts/build-native.mjs during `npm install`). Loading never throws: a missing or broken addon is a
+ * reason string, and the relay runs the reference engine instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { packageRoot } from '../../src/schema/package-root.js';
+
+/** Per-line results of one checkBatch call (see native/src/addon.cc). */
+export interface NativeBatch {
+  readonly count: number;
+  /** Byte range of each non-empty line in the input (CR of a CRLF excluded). */
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  /** NATIVE_ACCEPTED, NATIVE_REJECTED, NATIVE_DELEGATE or NATIVE_TOO_LONG. */
+  readonly status: Uint8Array;
+  /** For rejected lines: a check code (2 wrong_type, 3 out_of_range, 4 bad_timestamp, 5 missing_required) or 8 (unknown_log_type). */
+  readonly reason: Uint8Array;
+  /** Top-level field index of a rejection, -1 when none. */
+  readonly field: Int32Array;
+  /** Event time of accepted lines in ms; NaN when the record has none (the caller uses the parse time). */
+  readonly eventMs: Float64Array;
+  /** Schema index of the verdict, -1 when none. */
+  readonly typeIndex: Int16Array;
+  /** Dotted path of the failing field of each rejected line, in line order ('' for unknown_log_type). */
+  readonly paths: string[];
+}
+
+/** An opaque compiled plan; usable only on the thread that compiled it. */
+export type NativeHandle = { readonly __nativePlan: unique symbol };
+
+/** The addon's exports. */
+export interface NativeAddon {
+  compile(planJson: string): NativeHandle;
+  checkBatch(handle: NativeHandle, bytes: Uint8Array, logType: number, maxLineBytes: number): NativeBatch;
+  info(): { simdjson: string; implementation: string };
+}
+
+export const NATIVE_ACCEPTED = 0;
+export const NATIVE_REJECTED = 1;
+export const NATIVE_DELEGATE = 2;
+export const NATIVE_TOO_LONG = 3;
+/** The native reason code of an auto-detection failure. */
+export const NATIVE_UNKNOWN_LOG_TYPE = 8;
+
+/**
+ * Where the addon is loaded from: ZPA_RELAY_NATIVE_ADDON when set (a path, or "off" to run without it, e.g.
+ * to compare engines or to rule the addon out), else where the build puts it.
+ */
+export function nativeAddonPath(): string {
+  return process.env['ZPA_RELAY_NATIVE_ADDON'] || path.join(packageRoot(import.meta.url), 'native', 'build', 'Release', 'zpa_native.node');
+}
+
+let loaded: { addon?: NativeAddon; problem?: string } | undefined;
+
+/** The addon, or why it cannot be used. Loaded once per thread. */
+export function loadNativeAddon(): { addon?: NativeAddon; problem?: string } {
+  if (loaded !== undefined) return loaded;
+  const file = nativeAddonPath();
+  if (file === 'off') {
+    loaded = { problem: 'the native addon is turned off (ZPA_RELAY_NATIVE_ADDON=off)' };
+    return loaded;
+  }
+  if (!existsSync(file)) {
+    loaded = { problem: `the native addon is not built (${file} is missing; run "npm run build:native")` };
+    return loaded;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    addon.info(); // a stale or foreign build fails here rather than on the first batch
+    loaded = { addon };
+  } catch (err) {
+    loaded = { problem: `the native addon ${file} does not load: ${(err as Error).message}` };
+  }
+  return loaded;
+}
