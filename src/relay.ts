@@ -27,6 +27,8 @@ import type { Sink } from './sink/sink.js';
 import { settlementHooks } from './sink/settlement.js';
 import { ResultRouter } from './result-router.js';
 import type { BatchResult, BatchTask } from '../workers/batch-types.js';
+import { detectEngine, simdjsonUnavailableReason } from '../workers/engines/create-engine.js';
+import type { EngineName } from '../workers/engines/engine-types.js';
 
 const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
 
@@ -67,6 +69,8 @@ export class Relay {
   /** The output section the current sink was built from (to tell whether a reload changes it). */
   private sinkConfig: RelayConfig['output'] | null = null;
   private generation = 0;
+  /** The engine the workers run: workers.engine with 'auto' resolved on this machine. */
+  private readonly engine: EngineName;
   private stopping: Promise<void> | null = null;
   private readonly router: ResultRouter;
   /** Sinks replaced by a reload, still delivering what they hold; the drain waits for them. */
@@ -89,6 +93,8 @@ export class Relay {
       this.log.warn({ reasons, heldBytes: this.budget.heldBytes, spoolBytes: this.spool?.totalBytes }, paused ? 'ingest paused' : 'ingest resumed');
     });
     this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused) => this.gate.set('buffer_full', paused));
+    this.metrics.readBufferedBytes(() => this.budget.heldBytes);
+    this.engine = config.workers.engine === 'auto' ? detectEngine() : config.workers.engine;
     this.spool = config.spool.path
       ? new Spool(config.spool, {
           sizeChanged: (bytes, segments) => {
@@ -144,7 +150,10 @@ export class Relay {
     this.sinkConfig = cfg.output;
     const threads = cfg.workers.threads || availableParallelism();
     this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
-    this.metrics.engineInfo.set({ engine: 'reference' }, 1);
+    this.metrics.engineInfo.set({ engine: this.engine }, 1);
+    if (cfg.workers.engine === 'auto' && this.engine === 'reference') {
+      this.log.warn({ reason: simdjsonUnavailableReason() }, 'the simdjson engine is not available: running the reference engine (same verdicts, slower)');
+    }
     // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
     this.replay(replay);
     for (const lc of cfg.listeners) {
@@ -181,7 +190,7 @@ export class Relay {
       this.ports[lc.name] = await listener.listen();
     }
     this.admin.ready = true;
-    this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: 'reference', workerThreads: threads }, 'zpa-relay ready');
+    this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: this.engine, workerThreads: threads }, 'zpa-relay ready');
   }
 
   /** A batch framed from a listener: spooled first (when the spool is on), then handed to the pool. */
@@ -270,6 +279,7 @@ export class Relay {
       stripSyslogPri: this.config.repairs.stripSyslogPri,
       emptyListToArray: this.config.repairs.emptyListToArray,
       generation: this.generation,
+      engine: this.engine,
     };
     const p = this.pool!.run(task, { transferList: [data] })
       .then((res: BatchResult) => this.router.route(listener, res, ticket, replayed))

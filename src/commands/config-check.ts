@@ -3,7 +3,7 @@
  * effective config, defaults filled in, as YAML with secrets redacted. Exit 0 valid, 2 invalid.
  */
 import { stringify } from 'yaml';
-import { loadConfig, checkLogTypes } from '../config/load-config.js';
+import { loadConfig, checkRuntime } from '../config/load-config.js';
 import { redactConfig } from '../config/redact-config.js';
 import { SchemaEngine } from '../schema/engine.js';
 import { isRelayError } from '../errors.js';
@@ -18,7 +18,7 @@ export async function configCommand(args: string[]): Promise<number> {
   try {
     const config = loadConfig({ file });
     const engine = await SchemaEngine.load(config.schemas.path || undefined);
-    checkLogTypes(config, engine.logTypes, file ?? '<embedded default>');
+    checkRuntime(config, engine.logTypes, file ?? '<embedded default>');
     process.stdout.write(stringify(redactConfig(config)));
     process.stderr.write(`config ${file ?? '<embedded default>'} is valid\n`);
     return 0;

@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig, checkLogTypes } from '../config/load-config.js';
+import { loadConfig, checkRuntime } from '../config/load-config.js';
 import type { RelayConfig } from '../config/types.js';
 import { isRelayError } from '../errors.js';
 import { RelayMetrics } from '../metrics/metrics.js';
@@ -223,7 +223,7 @@ async function report(opts: Options, files: StoreFiles): Promise<number> {
 
 async function replay(opts: Options, config: RelayConfig, files: StoreFiles): Promise<number> {
   const engine = await SchemaEngine.load(config.schemas.path || undefined, { repairs: config.repairs });
-  checkLogTypes(config, engine.logTypes, opts.configFile ?? '<embedded default>');
+  checkRuntime(config, engine.logTypes, opts.configFile ?? '<embedded default>');
   const listeners = new Map<string, ListenerInfo>(config.listeners.map((l) => [l.name, { logType: l.logType, maxLineBytes: l.maxLineBytes }]));
   const defaultMaxLineBytes = Math.max(...config.listeners.map((l) => l.maxLineBytes), 1);
   const run = new DeadLetterReplay({ selection: opts.selection, force: opts.force, dryRun: opts.dryRun, engine, listeners, defaultMaxLineBytes });

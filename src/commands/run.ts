@@ -3,7 +3,7 @@
  * embedded default) and drains it on SIGTERM/SIGINT. A bad config stops the start with every problem listed.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, checkLogTypes } from '../config/load-config.js';
+import { loadConfig, checkRuntime } from '../config/load-config.js';
 import { SchemaEngine } from '../schema/engine.js';
 import { Relay } from '../relay.js';
 import { createLogger } from '../log.js';
@@ -35,7 +35,7 @@ export async function runCommand(args: string[]): Promise<number> {
   try {
     const config = loadConfig({ file });
     const engine = await SchemaEngine.load(config.schemas.path || undefined);
-    checkLogTypes(config, engine.logTypes, file ?? '<embedded default>');
+    checkRuntime(config, engine.logTypes, file ?? '<embedded default>');
     log = createLogger(config.logLevel);
     relay = await Relay.start(config, { log, engine });
   } catch (err) {
@@ -75,7 +75,7 @@ export async function runCommand(args: string[]): Promise<number> {
         try {
           const next = loadConfig({ file });
           const engine = await SchemaEngine.load(next.schemas.path || undefined);
-          checkLogTypes(next, engine.logTypes, file ?? '<embedded default>');
+          checkRuntime(next, engine.logTypes, file ?? '<embedded default>');
           await relay.reload(next, engine);
         } catch (err) {
           log.error({ err: isRelayError(err) ? err.details.join('; ') || err.message : (err as Error).message }, 'reload refused: the running config stays');

@@ -15,6 +15,7 @@ import { checkTlsConfig } from '../ingest/tls-context.js';
 import { parseCidr } from '../ingest/access-control.js';
 import { checkRejectPolicy } from '../durability/reject-policy.js';
 import type { RelayConfig } from './types.js';
+import { loadNativeAddon } from '../../workers/engines/native-addon.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const validate = ajv.compile(configSchema);
@@ -153,10 +154,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Refuses listeners whose log type no loaded schema declares (checked once the schemas are loaded). */
-export function checkLogTypes(cfg: RelayConfig, knownLogTypes: readonly string[], source: string): void {
+/**
+ * Refuses what only this machine and the loaded schemas can tell, all problems at once: listeners whose log
+ * type no loaded schema declares, and `workers.engine: simdjson` where the native addon does not load.
+ */
+export function checkRuntime(cfg: RelayConfig, knownLogTypes: readonly string[], source: string): void {
   const problems = cfg.listeners
     .map((l, i) => (l.logType === 'auto' || knownLogTypes.includes(l.logType) ? null : `listeners[${i}].logType: unknown log type "${l.logType}" (known: auto, ${knownLogTypes.join(', ')})`))
     .filter((p): p is string => p !== null);
+  const native = cfg.workers.engine === 'simdjson' ? loadNativeAddon().problem : undefined;
+  if (native !== undefined) problems.push(`workers.engine: simdjson is not available here: ${native} (use auto or reference)`);
   if (problems.length > 0) throw new RelayError('ZPA_ERR_CONFIG_INVALID', `${source}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, problems);
 }

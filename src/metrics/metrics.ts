@@ -24,7 +24,12 @@ export class RelayMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
   });
   readonly sentBytes = new Counter({ name: 'zpa_relay_sent_bytes_total', help: 'Bytes sent by the output on the wire (compressed bodies plus headers).', labelNames: ['output'], registers: [this.registry] });
-  readonly bufferedBytes = new Gauge({ name: 'zpa_relay_buffered_bytes', help: 'Record bytes held in the relay: read but not yet delivered or dead-lettered.', registers: [this.registry] });
+  /** Where zpa_relay_buffered_bytes is read from at scrape time (the relay's byte budget). */
+  private heldBytes: () => number = () => 0;
+  readonly bufferedBytes: Gauge = new Gauge({
+    name: 'zpa_relay_buffered_bytes', help: 'Record bytes held in the relay: read but not yet delivered or dead-lettered.', registers: [this.registry],
+    collect: (): void => this.bufferedBytes.set(this.heldBytes()),
+  });
   readonly ingestPaused = new Gauge({ name: 'zpa_relay_ingest_paused', help: '1 while sockets are paused because maxBufferedBytes was reached.', registers: [this.registry] });
   readonly eventLag = new Histogram({
     name: 'zpa_relay_event_lag_seconds', help: 'Delivery time minus event time, observed per delivered body and log type (mean of its records).',
@@ -47,5 +52,10 @@ export class RelayMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Makes zpa_relay_buffered_bytes report `read()` whenever it is scraped. */
+  readBufferedBytes(read: () => number): void {
+    this.heldBytes = read;
   }
 }

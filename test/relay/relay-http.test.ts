@@ -245,6 +245,9 @@ test('a stalled sink pauses the sockets, memory stays under maxBufferedBytes, ev
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.ok(peak <= maxBufferedBytes + 512 * 1024, `held ${peak} bytes`);
+    // The gauge operators alert on reports the same held bytes: at or above the bound while paused.
+    const gauge = await metricValue(h.adminUrl, 'zpa_relay_buffered_bytes');
+    assert.ok(gauge >= maxBufferedBytes * 0.75 && gauge <= maxBufferedBytes + 512 * 1024, `zpa_relay_buffered_bytes ${gauge}`);
     assert.equal(panther.lines.length, 0);
     assert.ok(!s.destroyed, 'the connection is kept open while paused');
     stalled = false;
@@ -252,6 +255,7 @@ test('a stalled sink pauses the sockets, memory stays under maxBufferedBytes, ev
     await panther.waitForLines(5000, 30_000);
     assert.deepEqual([...panther.lines].sort(), [...lines].sort());
     await waitFor(async () => (await metricValue(h.adminUrl, 'zpa_relay_ingest_paused')) === 0, 'ingest resumed');
+    await waitFor(async () => (await metricValue(h.adminUrl, 'zpa_relay_buffered_bytes')) === 0, 'nothing held once all is delivered');
   } finally {
     await h.stop();
     await panther.close();
