@@ -4,6 +4,7 @@
  */
 import type { RejectReason } from '../src/schema/verdict.js';
 import type { EngineChoice } from './engines/engine-types.js';
+import type { Precompression } from '../src/sink/sink.js';
 
 export interface BatchTask {
   listener: string;
@@ -24,6 +25,8 @@ export interface BatchTask {
    * refuses that configuration up front (detectEngine()), so a worker never fails a batch over it.
    */
   engine?: EngineChoice;
+  /** Compress the accepted bytes this way too (the output's body format), or not at all when absent. */
+  compress?: Precompression;
 }
 
 /** One rejected record as the dead-letter store keeps it. */
@@ -57,4 +60,7 @@ export interface BatchResult {
   repairs: Record<string, number>;
   /** Bytes of the task's input. */
   inputBytes: number;
+  /** `accepted` compressed as the task's `compress` asked (absent when it did not, or nothing was accepted). */
+  compressed?: Uint8Array;
+  compression?: Precompression;
 }

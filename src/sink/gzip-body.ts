@@ -14,6 +14,8 @@
  * with the CRC-32 chained over the segments' raw bytes. Because every segment's compressed size is known
  * before it is placed, packing is exact: a segment joins the current body only if the finished body still
  * fits, so the limit is guaranteed by construction, and bodies fill to within one segment of the limit.
+ * With the HTTP output most segments arrive compressed already: each worker deflates its batch's accepted
+ * bytes the same way (workers/precompress.ts), which takes zlib's per-call plumbing off the main thread.
  *
  * Cost of the segmenting: each segment starts with an empty dictionary. Measured on LSS-like records at
  * level 1: 256 KB segments compress about 1.4% worse than one stream, 64 KB about 5%, 16 KB about 18%,
@@ -48,6 +50,19 @@ export interface Body {
   end: number;
 }
 
+/**
+ * Records [start, end) of a build that a worker already compressed in this builder's format (for gzip: one
+ * raw-deflate run ended by a sync flush; for zstd: one frame), with their raw bytes ("record\n" each,
+ * contiguous). The builder places it as one segment as it is, and compresses the records itself only if
+ * the piece alone does not fit a body.
+ */
+export interface Precompressed {
+  start: number;
+  end: number;
+  raw: Buffer;
+  compressed: Buffer;
+}
+
 /** The result of one build: bodies in record order, and records too large to send at all. */
 export interface BuildResult {
   bodies: Body[];
@@ -65,6 +80,7 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 export const GZIP_FRAMING_BYTES = GZIP_HEADER.length + FINAL_BLOCK.length + 8;
 
 const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
 /** Fill a body's raw target aims at; the margin absorbs ratio drift between batches without a tiny tail body. */
 const TARGET_FILL = 0.9;
 /** Starting compressed/raw ratio: LSS JSON at level 1 is about 0.18; a high guess only makes the first body smaller. */
@@ -83,6 +99,26 @@ interface Segment {
   end: number;
   raw: Buffer;
   compressed: Promise<Buffer>;
+}
+
+/**
+ * A run larger than a segment (a worker's precompressed piece) that does not fit the open body is used whole
+ * (the open body is sent as it is) only if that body is at least this full; otherwise its records are
+ * compressed again in ordinary segments to fill it. With Panther's 1 MB limit and 512 KiB batches a piece is
+ * about a tenth of a body, so this costs nothing; it matters with small maxRequestBytes.
+ */
+export const MIN_FILL_BEFORE_WHOLE_PIECE = 0.75;
+
+/** Cuts records[start, end) into runs of about `rawBytes` each ("record\n" counted), at record boundaries. */
+export function cutRecords(records: readonly Buffer[], start: number, end: number, rawBytes: number): Array<[number, number]> {
+  const cuts: Array<[number, number]> = [];
+  for (let i = start; i < end; ) {
+    let j = i;
+    for (let size = 0; j < end && size < rawBytes; j++) size += records[j]!.length + 1;
+    cuts.push([i, j]);
+    i = j;
+  }
+  return cuts;
 }
 
 function compressSegment(raw: Buffer, level: number): Promise<Buffer> {
@@ -236,8 +272,11 @@ export class GzipBodyBuilder {
     return Math.max(1, Math.min(MAX_SEGMENT_RAW_BYTES, Math.max(floor, Math.floor(bodyRaw / SEGMENTS_PER_BODY))));
   }
 
-  /** Builds bodies from `records` in order; every record lands in exactly one body or in `tooLarge`. */
-  async build(records: readonly Buffer[]): Promise<BuildResult> {
+  /**
+   * Builds bodies from `records` in order; every record lands in exactly one body or in `tooLarge`.
+   * `precompressed` (sorted, non-overlapping ranges) are segments a worker compressed already.
+   */
+  async build(records: readonly Buffer[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
     const bodies: Body[] = [];
     const tooLarge: number[] = [];
     if (records.length === 0) return { bodies, tooLarge };
@@ -247,7 +286,18 @@ export class GzipBodyBuilder {
     const segments: Segment[] = [];
     let start = 0;
     let size = 0;
+    let next = 0; // the next precompressed piece
     for (let i = 0; i < records.length; i++) {
+      const piece = precompressed[next];
+      if (piece !== undefined && piece.start === i) {
+        if (start < i) segments.push(this.segment(records, start, i));
+        segments.push({ start: piece.start, end: piece.end, raw: piece.raw, compressed: Promise.resolve(piece.compressed) });
+        next++;
+        i = piece.end - 1;
+        start = piece.end;
+        size = 0;
+        continue;
+      }
       size += records[i]!.length + 1;
       if (size >= segRaw || i === records.length - 1) {
         segments.push(this.segment(records, start, i + 1));
@@ -260,10 +310,16 @@ export class GzipBodyBuilder {
     const acc = new BodyAccumulator();
     let rawUsed = 0;
     let compressedUsed = 0;
+    let cuts: Array<[number, number]>;
     const place = async (seg: Segment): Promise<void> => {
       const compressed = await seg.compressed;
       if (acc.sizeWith(compressed) <= this.limit) {
         acc.add(seg, compressed);
+      } else if (!acc.empty && acc.sizeWith(EMPTY) < MIN_FILL_BEFORE_WHOLE_PIECE * this.limit && (cuts = cutRecords(records, seg.start, seg.end, segRaw)).length > 1) {
+        // A run larger than a segment (a worker's piece, or half of one) would leave the open body part-empty:
+        // compress its records again in ordinary segments to fill it.
+        for (const [i, j] of cuts) await place(this.segment(records, i, j));
+        return;
       } else if (GZIP_FRAMING_BYTES + compressed.length <= this.limit) {
         bodies.push(acc.finish());
         acc.add(seg, compressed);

@@ -3,10 +3,10 @@
  * maxRequestBytes on the wire, and sends them through the retrying HttpSender. A body is cut when the
  * pending records reach the builder's raw-size target, or flushIntervalMs after the first of them arrived.
  */
-import { GzipBodyBuilder, type BuildResult } from './gzip-body.js';
+import { GzipBodyBuilder, type BuildResult, type Precompressed } from './gzip-body.js';
 import { ZstdBodyBuilder } from './zstd-body.js';
 import { HttpSender } from './http-sender.js';
-import { rawBytesOf, type AcceptedChunk, type OutRecord, type Sink, type SinkHooks } from './sink.js';
+import { rawBytesOf, type AcceptedChunk, type OutRecord, type Precompression, type Sink, type SinkHooks } from './sink.js';
 import { RecordAccumulator } from './record-accumulator.js';
 
 export interface HttpSinkOptions {
@@ -21,7 +21,7 @@ export interface HttpSinkOptions {
 /** What both body builders offer. */
 interface BodyBuilder {
   targetRawBytes(): number;
-  build(records: readonly Buffer[]): Promise<BuildResult>;
+  build(records: readonly Buffer[], precompressed?: readonly Precompressed[]): Promise<BuildResult>;
 }
 
 export class HttpSink implements Sink {
@@ -30,6 +30,7 @@ export class HttpSink implements Sink {
   private readonly inflight = new Set<Promise<void>>();
   private readonly builder: BodyBuilder;
   private aborted = false;
+  readonly precompression: Precompression;
 
   constructor(
     private readonly opts: HttpSinkOptions,
@@ -42,7 +43,10 @@ export class HttpSink implements Sink {
       level: opts.compressionLevel,
     };
     this.builder = opts.compression === 'zstd' ? new ZstdBodyBuilder(sizing) : new GzipBodyBuilder(sizing);
-    this.pending = new RecordAccumulator(opts.flushIntervalMs, () => this.builder.targetRawBytes(), (records) => this.send(records));
+    this.precompression = { format: opts.compression, level: opts.compressionLevel };
+    // A chunk compressed for another format or level (in flight across a reload) is compressed again here.
+    const matches = (c: AcceptedChunk) => c.precompressed?.format === opts.compression && c.precompressed.level === opts.compressionLevel;
+    this.pending = new RecordAccumulator(opts.flushIntervalMs, () => this.builder.targetRawBytes(), (records, pieces) => this.send(records, pieces), matches);
   }
 
   write(chunk: AcceptedChunk): void {
@@ -71,17 +75,17 @@ export class HttpSink implements Sink {
     this.pending.cut();
   }
 
-  private send(records: OutRecord[]): void {
-    const p = this.deliver(records).finally(() => this.inflight.delete(p));
+  private send(records: OutRecord[], precompressed: Precompressed[]): void {
+    const p = this.deliver(records, precompressed).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
   }
 
-  private async deliver(records: OutRecord[]): Promise<void> {
+  private async deliver(records: OutRecord[], precompressed: Precompressed[]): Promise<void> {
     if (this.aborted) {
       this.hooks.refused(records, 'undelivered', 0, 'shutdown timed out before delivery', rawBytesOf(records));
       return;
     }
-    const { bodies, tooLarge } = await this.builder.build(records.map((r) => r.bytes));
+    const { bodies, tooLarge } = await this.builder.build(records.map((r) => r.bytes), precompressed);
     if (tooLarge.length > 0) {
       const big = tooLarge.map((i) => records[i]);
       this.hooks.refused(big, 'sink_rejected', 413, 'record alone exceeds output.http.maxRequestBytes when compressed', rawBytesOf(big));

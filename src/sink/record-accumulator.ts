@@ -3,9 +3,11 @@
  * first of them arrived, then handed over as one group. Shared by the HTTP and directory outputs.
  */
 import { recordsOf, type AcceptedChunk, type OutRecord } from './sink.js';
+import type { Precompressed } from './gzip-body.js';
 
 export class RecordAccumulator {
   private pending: OutRecord[] = [];
+  private pieces: Precompressed[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -13,12 +15,21 @@ export class RecordAccumulator {
     private readonly flushIntervalMs: number,
     /** Raw bytes at which the group is handed over at once (may change as an estimate improves). */
     private readonly thresholdBytes: () => number,
-    private readonly emit: (records: OutRecord[]) => void,
+    /** The group, with the ranges of it that a worker compressed already (kept when `keepPrecompressed` says so). */
+    private readonly emit: (records: OutRecord[], precompressed: Precompressed[]) => void,
+    private readonly keepPrecompressed: (chunk: AcceptedChunk) => boolean = () => false,
   ) {}
 
   add(chunk: AcceptedChunk): void {
     if (chunk.ends.length === 0) return;
+    const start = this.pending.length;
     for (const r of recordsOf(chunk)) this.pending.push(r);
+    const pc = chunk.precompressed;
+    if (pc !== undefined && this.keepPrecompressed(chunk)) {
+      const raw = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
+      const compressed = Buffer.from(pc.bytes.buffer, pc.bytes.byteOffset, pc.bytes.byteLength);
+      this.pieces.push({ start, end: this.pending.length, raw, compressed });
+    }
     this.pendingBytes += chunk.data.byteLength;
     if (this.pendingBytes >= this.thresholdBytes()) this.cut();
     else if (this.timer === null) this.timer = setTimeout(() => this.cut(), this.flushIntervalMs);
@@ -32,8 +43,10 @@ export class RecordAccumulator {
     }
     if (this.pending.length === 0) return;
     const records = this.pending;
+    const pieces = this.pieces;
     this.pending = [];
+    this.pieces = [];
     this.pendingBytes = 0;
-    this.emit(records);
+    this.emit(records, pieces);
   }
 }

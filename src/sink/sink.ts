@@ -15,6 +15,18 @@ export interface AcceptedChunk {
   typeIndex: Uint8Array;
   eventTimes: Float64Array;
   typeNames: readonly string[];
+  /** `data` compressed by the worker in the output's body format, when the output asked for it (see Sink.precompression). */
+  precompressed?: PrecompressedData;
+}
+
+/** What a worker compresses a batch's accepted bytes into: gzip = one raw-deflate run ended by a sync flush; zstd = one frame. */
+export interface Precompression {
+  format: 'gzip' | 'zstd';
+  level: number;
+}
+
+export interface PrecompressedData extends Precompression {
+  bytes: Uint8Array;
 }
 
 /** One record on its way out, without its '\n'. */
@@ -36,6 +48,11 @@ export interface SinkHooks {
 export interface Sink {
   /** The `output` metric label. */
   readonly kind: 'http' | 'directory' | 's3';
+  /**
+   * The compression an output wants workers to apply to accepted bytes ahead of time (compression is the
+   * largest cost per byte; the workers have the cores for it), or undefined to receive plain records.
+   */
+  readonly precompression?: Precompression;
   /** Takes the chunk's records; the sink settles each through the hooks. */
   write(chunk: AcceptedChunk): void;
   /** Sends whatever is pending now and resolves when every record written so far is settled. */

@@ -5,11 +5,13 @@
  * as one stream, so a body here is a run of independently compressed frames: each frame's exact size is
  * known once it is compressed, and frames are packed so that a body never exceeds the limit, the same way
  * the gzip builder packs deflate segments. zstd level 1 runs about 3x faster than gzip level 1 on LSS
- * records at a better ratio (PERFORMANCE.md: 825 vs 280 MB/s, 7.4x vs 5.5x), so the synchronous calls
- * below cost the main thread less than the gzip path's thread-pool round trips.
+ * records at a better ratio (PERFORMANCE.md: 825 vs 280 MB/s, 7.4x vs 5.5x). With the HTTP output the
+ * workers compress each batch into a frame ahead of time (workers/precompress.ts), so the synchronous calls
+ * below only handle what they did not: forwarded rejects, batches from before a reload, frames re-cut to fill
+ * a body.
  */
 import { createRequire } from 'node:module';
-import type { Body, BuildResult } from './gzip-body.js';
+import { MIN_FILL_BEFORE_WHOLE_PIECE, cutRecords, type Body, type BuildResult, type Precompressed } from './gzip-body.js';
 
 type ZstdCompress = (data: Uint8Array, params?: { compressionLevel?: number }) => Buffer;
 
@@ -58,7 +60,8 @@ export class ZstdBodyBuilder {
     return Math.floor((TARGET_FILL * this.limit) / this.ratio);
   }
 
-  async build(records: readonly Buffer[]): Promise<BuildResult> {
+  /** As GzipBodyBuilder.build; a precompressed piece is one zstd frame of its records. */
+  async build(records: readonly Buffer[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
     const bodies: Body[] = [];
     const tooLarge: number[] = [];
     let frames: Buffer[] = [];
@@ -76,9 +79,9 @@ export class ZstdBodyBuilder {
       raw = 0;
       bodyStart = -1;
     };
-    const place = (start: number, stop: number): void => {
-      const joined = join(records, start, stop);
-      const frame = this.zstd.compress(joined, { compressionLevel: this.level });
+    const place = (start: number, stop: number, done?: Precompressed): void => {
+      const joined = done?.raw ?? join(records, start, stop);
+      const frame = done?.compressed ?? this.zstd.compress(joined, { compressionLevel: this.level });
       if (frame.length > this.limit) {
         if (stop - start > 1) {
           const mid = start + Math.floor((stop - start) / 2);
@@ -90,7 +93,15 @@ export class ZstdBodyBuilder {
         }
         return;
       }
-      if (size + frame.length > this.limit) close();
+      if (size + frame.length > this.limit) {
+        const cuts = size > 0 && size < MIN_FILL_BEFORE_WHOLE_PIECE * this.limit ? cutRecords(records, start, stop, SEGMENT_RAW_BYTES) : [];
+        if (cuts.length > 1) {
+          // Fill the open body in ordinary frames instead of sending it part-empty (as the gzip builder does).
+          for (const [i, j] of cuts) place(i, j);
+          return;
+        }
+        close();
+      }
       if (bodyStart < 0) bodyStart = start;
       frames.push(frame);
       size += frame.length;
@@ -101,7 +112,18 @@ export class ZstdBodyBuilder {
     };
     let start = 0;
     let seg = 0;
+    let next = 0; // the next precompressed piece
     for (let i = 0; i < records.length; i++) {
+      const piece = precompressed[next];
+      if (piece !== undefined && piece.start === i) {
+        if (start < i) place(start, i);
+        place(piece.start, piece.end, piece);
+        next++;
+        i = piece.end - 1;
+        start = piece.end;
+        seg = 0;
+        continue;
+      }
       seg += records[i].length + 1;
       if (seg >= SEGMENT_RAW_BYTES || i === records.length - 1) {
         place(start, i + 1);

@@ -9,6 +9,7 @@ import checkBatch from '../../workers/check-batch.js';
 import type { BatchResult, BatchTask } from '../../workers/batch-types.js';
 import { unpack } from 'msgpackr';
 import { RecordMutator } from './mutate.js';
+import { LssGenerator } from '../../bench/lss/generate.js';
 
 function task(data: Buffer, engine: BatchTask['engine'], logType: string): BatchTask {
   const ab = new ArrayBuffer(data.length);
@@ -40,5 +41,28 @@ test('worker: reference and simdjson engines give identical batch results', asyn
     const simd = await run(data, 'simdjson', logType);
     assert.ok((ref['ends'] as number[]).length > 100, 'some records are accepted');
     assert.deepEqual(simd, ref, logType);
+  }
+});
+
+test('worker: accepted bytes are exactly the accepted lines, whether they stay in place, move down or grow past their room', async () => {
+  const gen = new LssGenerator(11);
+  // empty_list makes a line 2 bytes longer ("Key": ,"Next" -> "Key": [],"Next"): with an accepted line right
+  // after it, the in-place output runs out of room and the worker must switch to its own buffer.
+  const grown = (l: string) => l.replace(/"PosturesMiss": \[[^\]]*\]/, '"PosturesMiss": ');
+  const repaired = (l: string) => l.replace(/"PosturesMiss": \[[^\]]*\]/, '"PosturesMiss": []');
+  const plain = Array.from({ length: 6 }, () => gen.userStatus());
+  const cases: Array<[string, string[], string[]]> = [
+    ['all accepted as is (nothing moves)', plain, plain],
+    ['a rejected line first (the rest move down)', ['{"no": "schema"}', ...plain], plain],
+    ['syslog <PRI> stripped (shorter)', plain.map((l, i) => (i % 2 ? `<13>${l}` : l)), plain],
+    ['empty_list repaired (longer) in the middle', plain.map((l, i) => (i === 2 ? grown(l) : l)), plain.map((l, i) => (i === 2 ? repaired(l) : l))],
+    ['CRLF and empty lines', plain.flatMap((l) => [`${l}\r`, '']), plain],
+  ];
+  for (const [label, lines, expected] of cases) {
+    for (const engine of ['reference', 'simdjson'] as const) {
+      const r = await run(Buffer.from(lines.join('\n') + '\n'), engine, 'Zscaler.ZPA.UserStatus');
+      assert.equal(r['accepted'], expected.map((l) => `${l}\n`).join(''), `${label} (${engine})`);
+      assert.deepEqual(r['ends'], expected.map((_, i) => expected.slice(0, i + 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)), `${label} (${engine}) ends`);
+    }
   }
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import { LssGenerator } from '../../bench/lss/generate.js';
-import { GZIP_FRAMING_BYTES, GzipBodyBuilder, type Body } from '../../src/sink/gzip-body.js';
+import { GZIP_FRAMING_BYTES, GzipBodyBuilder, type Body, type Precompressed } from '../../src/sink/gzip-body.js';
+import { precompress } from '../../workers/precompress.js';
 
 /**
  * LSS User Activity records in the default template's layout, about 2 KB, gzip ratio about 5-8x; some carry
@@ -112,3 +113,36 @@ test('gzip body: a large but compressible record fits alone; edge inputs', async
   assert.equal(empty.bodies[0]!.body.length, GZIP_FRAMING_BYTES + segment.length, 'framing accounted exactly');
   assert.throws(() => new GzipBodyBuilder({ maxRequestBytes: 100, headerBytes: 100 }), RangeError);
 });
+
+/** Records as a worker hands them over: some runs compressed already (workers/precompress.ts), some plain. */
+function withPrecompressed(input: readonly Buffer[], format: 'gzip' | 'zstd'): Precompressed[] {
+  const pieces: Precompressed[] = [];
+  // Runs of 1, 37, 200 and 450 records (up to about 1 MB raw), with plain records between them.
+  let at = 3;
+  for (const n of [1, 37, 200, 450, 120]) {
+    if (at + n > input.length) break;
+    const raw = Buffer.concat(input.slice(at, at + n).flatMap((r) => [r, Buffer.from('\n')]));
+    pieces.push({ start: at, end: at + n, raw, compressed: Buffer.from(precompress(raw, { format, level: 1 })!) });
+    at += n + 5;
+  }
+  return pieces;
+}
+
+for (const limit of [1_000_000, 100_000, 20_000]) {
+  test(`gzip body: limit ${limit}: runs a worker compressed already are placed as they are, or split when they do not fit`, async () => {
+    const headerBytes = 250;
+    const builder = new GzipBodyBuilder({ maxRequestBytes: limit, headerBytes, level: 1 });
+    const input = records(1200, limit + 1);
+    const pieces = withPrecompressed(input, 'gzip');
+    const { bodies, tooLarge } = await builder.build(input, pieces);
+    assert.deepEqual(tooLarge, []);
+    checkBodies(input, bodies, tooLarge, limit - headerBytes, 0.5);
+    // The worker's compression is used where a piece fits (its bytes appear verbatim in a body); a piece that
+    // would leave the open body part-empty is compressed again in smaller segments instead (fill checked above).
+    const verbatim = pieces.filter((p) => bodies.some((b) => b.body.includes(p.compressed)));
+    assert.ok(verbatim.length >= 1, 'some pieces are placed as the worker compressed them');
+    for (const p of pieces.filter((x) => GZIP_FRAMING_BYTES + x.compressed.length > limit - headerBytes)) {
+      assert.ok(!verbatim.includes(p), `piece [${p.start}, ${p.end}) is larger than a body: split`);
+    }
+  });
+}
