@@ -280,6 +280,7 @@ export class Relay {
       emptyListToArray: this.config.repairs.emptyListToArray,
       generation: this.generation,
       engine: this.engine,
+      compress: this.sink?.precompression,
     };
     const p = this.pool!.run(task, { transferList: [data] })
       .then((res: BatchResult) => this.router.route(listener, res, ticket, replayed))

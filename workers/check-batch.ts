@@ -12,6 +12,7 @@ import { createEngine } from './engines/create-engine.js';
 import type { BatchEngine, BatchVerdicts } from './engines/engine-types.js';
 import { SimdjsonEngine } from './engines/simdjson-engine.js';
 import { LINE_TOO_LONG } from './engines/engine-types.js';
+import { precompress } from './precompress.js';
 
 const TOO_LONG_HEAD_BYTES = 64 * 1024;
 const engines = new Map<string, Promise<BatchEngine>>();
@@ -35,8 +36,13 @@ function engineFor(t: BatchTask): Promise<BatchEngine> {
 export default async function checkBatch(task: BatchTask): Promise<BatchResult> {
   const engine = await engineFor(task);
   const data = Buffer.from(task.data);
-  // Accepted output is at most the input plus repairs; grow if a repair lengthens a line.
-  let out = Buffer.allocUnsafeSlow(data.length + 1024);
+  // Accepted records are written over the input, in place: each lands at or before where it was read (the
+  // lines before it are accepted or dropped), so nothing unread is overwritten, and when every line is
+  // accepted as is nothing moves at all. The input's buffer then goes back as the result: no allocation, no
+  // copy, and no dead batch left in this worker for its GC (memory the relay's byte budget cannot see). A
+  // repair that lengthens a line past the room it has switches to a separate, growing buffer.
+  let out = data;
+  let inPlace = true;
   let outLen = 0;
   const ends: number[] = [];
   const types: number[] = [];
@@ -101,12 +107,15 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
       if (repairedLine !== undefined) bytes = Buffer.from(repairedLine, 'utf8');
     }
     received[logType] = (received[logType] ?? 0) + 1;
-    if (outLen + bytes.length + 1 > out.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, outLen + bytes.length + 1));
+    const room = inPlace ? (i + 1 < v.count ? starts[i + 1]! : data.length) : out.length;
+    if (outLen + bytes.length + 1 > room) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(data.length + 1024, out.length * 2, outLen + bytes.length + 1));
       out.copy(bigger, 0, 0, outLen);
       out = bigger;
+      inPlace = false;
     }
-    bytes.copy(out, outLen);
+    if (!inPlace || bytes !== line) bytes.copy(out, outLen);
+    else if (outLen !== starts[i]) data.copyWithin(outLen, starts[i]!, lineEnds[i]!);
     outLen += bytes.length;
     out[outLen++] = 0x0a;
     let ti = typeIdx.get(logType);
@@ -120,8 +129,10 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     times.push(eventTime);
   }
 
+  // Mostly rejected: return an exact copy rather than hold the whole input on the main thread until delivery.
+  const accepted = outLen === 0 ? new Uint8Array(0) : outLen < out.length / 2 ? Uint8Array.from(out.subarray(0, outLen)) : new Uint8Array(out.buffer, out.byteOffset, outLen);
   const result: BatchResult = {
-    accepted: new Uint8Array(out.buffer, 0, outLen),
+    accepted,
     ends: Uint32Array.from(ends),
     typeIndex: Uint8Array.from(types),
     eventTimes: Float64Array.from(times),
@@ -133,6 +144,13 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     repairs,
     inputBytes: data.length,
   };
+  if (task.compress !== undefined && outLen > 0) {
+    const compressed = precompress(result.accepted, task.compress);
+    if (compressed !== undefined) {
+      result.compressed = compressed;
+      result.compression = task.compress;
+    }
+  }
   // Transfer every typed array instead of structured-cloning it: the accepted bytes are most of the batch.
   return Piscina.move(movable(result) as never) as unknown as BatchResult;
 }
@@ -141,6 +159,7 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
 function movable(result: BatchResult): object {
   const buffers = [result.accepted.buffer, result.ends.buffer, result.typeIndex.buffer, result.eventTimes.buffer];
   if (result.rejected.byteLength > 0 && result.rejected.buffer !== result.accepted.buffer) buffers.push(result.rejected.buffer);
+  if (result.compressed !== undefined) buffers.push(result.compressed.buffer);
   return {
     [Piscina.transferableSymbol]: [...new Set(buffers)],
     [Piscina.valueSymbol]: result,
