@@ -56,6 +56,7 @@ const cases: Array<[string, readonly string[], string]> = [
   ['accepted records, logType UserActivity', accepted, UA],
   ["accepted records, logType 'auto'", accepted, 'auto'],
   ['Policy names (rejected), logType UserActivity', named, UA],
+  ["Policy names (rejected), logType 'auto'", named, 'auto'],
 ];
 for (const [label, lines, logType] of cases) {
   const data = batches(lines);

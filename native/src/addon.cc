@@ -70,6 +70,9 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
   std::vector<int32_t> field(maxLines);
   std::vector<double> eventMs(maxLines);
   std::vector<int16_t> typeIndex(maxLines);
+  std::vector<uint8_t> failCode(maxLines);
+  std::vector<int16_t> failType(maxLines);
+  std::vector<int32_t> valueStart(maxLines), valueEnd(maxLines), specId(maxLines);
   Napi::Array paths = Napi::Array::New(env);
   uint32_t rejectedCount = 0;
 
@@ -92,6 +95,9 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
       field[count] = -1;
       eventMs[count] = std::nan("");
       typeIndex[count] = -1;
+      failCode[count] = 0;
+      failType[count] = -1;
+      valueStart[count] = valueEnd[count] = specId[count] = -1;
       count++;
       continue;
     }
@@ -101,6 +107,11 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
     field[count] = r.field;
     eventMs[count] = r.status == zpa::ACCEPTED ? r.eventMs : std::nan("");
     typeIndex[count] = r.typeIndex;
+    failCode[count] = r.failCode;
+    failType[count] = r.failType;
+    valueStart[count] = r.detail.valueStart;
+    valueEnd[count] = r.detail.valueEnd;
+    specId[count] = r.detail.specId;
     if (r.status == zpa::REJECTED) paths.Set(rejectedCount++, Napi::String::New(env, r.path));
     count++;
   }
@@ -114,6 +125,11 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
   out.Set("field", typedArrayOf(env, field, count));
   out.Set("eventMs", typedArrayOf(env, eventMs, count));
   out.Set("typeIndex", typedArrayOf(env, typeIndex, count));
+  out.Set("failCode", typedArrayOf(env, failCode, count));
+  out.Set("failType", typedArrayOf(env, failType, count));
+  out.Set("valueStart", typedArrayOf(env, valueStart, count));
+  out.Set("valueEnd", typedArrayOf(env, valueEnd, count));
+  out.Set("specId", typedArrayOf(env, specId, count));
   out.Set("paths", paths);
   return out;
 }

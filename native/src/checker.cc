@@ -107,23 +107,33 @@ void Checker::validate(od::value v) {
   }
 }
 
-uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub) {
+void Checker::locate(od::value v, const ValueSpec& spec, FailDetail& fd) {
+  const std::string_view tok = trimToken(v.raw_json_token());
+  fd.valueStart = static_cast<int32_t>(reinterpret_cast<const uint8_t*>(tok.data()) - padded_.data());
+  fd.valueEnd = fd.valueStart + static_cast<int32_t>(tok.size());
+  fd.specId = spec.id;
+}
+
+uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub, FailDetail& fd) {
   json_type t;
   if (v.type().get(t)) {
     bad_ = true;
     return OK;
   }
+  uint8_t code = OK;
   switch (t) {
     case json_type::null:
       if (trimToken(v.raw_json_token()) != "null") bad_ = true;
-      return NULL_VALUE;
+      code = NULL_VALUE;
+      break;
     case json_type::string: {
       std::string_view s;
       if (v.get_string().get(s)) {
         bad_ = true;
         return OK;
       }
-      return checkStringText(spec, s, lastMs_);
+      code = checkStringText(spec, s, lastMs_);
+      break;
     }
     case json_type::number: {
       const std::string_view tok = trimToken(v.raw_json_token());
@@ -131,7 +141,8 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
         bad_ = true;
         return OK;
       }
-      return checkNumberText(spec, tok, lastMs_);
+      code = checkNumberText(spec, tok, lastMs_);
+      break;
     }
     case json_type::boolean: {
       const std::string_view tok = trimToken(v.raw_json_token());
@@ -140,10 +151,12 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
         return OK;
       }
       // coerce-*.ts: only string, boolean and json take a JSON boolean.
-      return spec.kind == Kind::String || spec.kind == Kind::Boolean || spec.kind == Kind::Json ? OK : WRONG_TYPE;
+      code = spec.kind == Kind::String || spec.kind == Kind::Boolean || spec.kind == Kind::Json ? OK : WRONG_TYPE;
+      break;
     }
     case json_type::array: {
       if (spec.kind != Kind::Array) {
+        locate(v, spec, fd);
         validate(v);
         return spec.kind == Kind::Json ? OK : WRONG_TYPE;
       }
@@ -152,7 +165,6 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
         bad_ = true;
         return OK;
       }
-      uint8_t code = OK;
       size_t i = 0;
       for (auto er : a) {
         od::value e;
@@ -164,10 +176,12 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
           validate(e);  // the first failing element decides; the rest only has to be valid JSON
         } else {
           std::string esub;
-          const uint8_t ec = checkValue(*spec.element, e, esub);
+          FailDetail efd;
+          const uint8_t ec = checkValue(*spec.element, e, esub, efd);
           if (ec != OK && ec != ABSENT && ec != NULL_VALUE) {
             code = ec;
             sub = "[" + std::to_string(i) + "]" + esub;
+            fd = efd;
           }
         }
         if (bad_) return OK;
@@ -177,6 +191,7 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
     }
     case json_type::object: {
       if (spec.kind != Kind::Object) {
+        locate(v, spec, fd);
         validate(v);
         return spec.kind == Kind::Json ? OK : WRONG_TYPE;
       }
@@ -185,16 +200,19 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
         bad_ = true;
         return OK;
       }
-      return checkObject(*spec.fields, o, false, sub, nullptr, nullptr, nullptr);
+      return checkObject(*spec.fields, o, false, sub, fd, nullptr, nullptr, nullptr);
     }
     default:
       bad_ = true;
       return OK;
   }
+  // A scalar: a failure (and an absent or null value, which a required field turns into one) says where.
+  if (code != OK) locate(v, spec, fd);
+  return code;
 }
 
-uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::string& sub, int* failedField,
-                             double* eventMs, bool* hasEventTime) {
+uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::string& sub, FailDetail& fd,
+                             int* failedField, double* eventMs, bool* hasEventTime) {
   const size_t n = list.fields.size();
   std::memset(list.state.data(), UNSET, n);
   size_t hint = 0;
@@ -208,6 +226,17 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     if (std::memchr(key.data(), '\\', key.size()) != nullptr && f.unescaped_key(false).get(key)) {
       bad_ = true;
       return OK;
+    }
+    if (top && tracking_ && plan_->mayBeRequired(key)) {
+      auto it = plan_->requiredIndex.find(key);
+      json_type t;
+      if (it != plan_->requiredIndex.end()) {
+        if (f.value().type().get(t)) {
+          bad_ = true;
+          return OK;
+        }
+        present_[it->second] = t != json_type::null;  // a repeated key: the last value counts
+      }
     }
     // LSS templates print the fields in a fixed order close to the schema's: try the next one first.
     int idx = -1;
@@ -225,12 +254,17 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     hint = static_cast<size_t>(idx) + 1;
     const Field& field = list.fields[idx];
     std::string fsub;
+    FailDetail ffd;
     // A repeated key: the last value wins, as with JSON.parse.
-    const uint8_t code = checkValue(field.value, f.value(), fsub);
+    const uint8_t code = checkValue(field.value, f.value(), fsub, ffd);
     if (bad_) return OK;
     list.state[idx] = code;
-    if (code == OK && field.value.kind == Kind::Timestamp) list.eventMs[idx] = lastMs_;
-    else if (code != OK && code != ABSENT && code != NULL_VALUE) list.subPath[idx] = std::move(fsub);
+    if (code == OK) {
+      if (field.value.kind == Kind::Timestamp) list.eventMs[idx] = lastMs_;
+    } else {
+      list.fail[idx] = ffd;
+      if (code != ABSENT && code != NULL_VALUE) list.subPath[idx] = std::move(fsub);
+    }
   }
   // compiler.ts checkFields, in schema order.
   for (size_t i = 0; i < n; i++) {
@@ -253,6 +287,7 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     }
     // A failure inside the value (a nested required field too) keeps the path below this field.
     const std::string below = absent ? std::string() : list.subPath[i];
+    fd = st == UNSET ? FailDetail() : list.fail[i];
     if (top) {
       *failedField = static_cast<int>(i);
       sub = field.name + below;
@@ -271,7 +306,8 @@ bool Checker::checkDocument(od::document& doc, int schema, LineResult& out) {
   int failedField = -1;
   double eventMs = 0;
   bool hasEventTime = false;
-  const uint8_t code = checkObject(plan_->schemas[schema].fields, obj, true, path, &failedField, &eventMs, &hasEventTime);
+  FailDetail fd;
+  const uint8_t code = checkObject(plan_->schemas[schema].fields, obj, true, path, fd, &failedField, &eventMs, &hasEventTime);
   if (bad_ || !doc.at_end()) return false;
   out.typeIndex = static_cast<int16_t>(schema);
   if (code == OK) {
@@ -281,7 +317,10 @@ bool Checker::checkDocument(od::document& doc, int schema, LineResult& out) {
     out.status = REJECTED;
     out.reason = code;
     out.field = failedField;
+    out.failCode = code;
+    out.failType = static_cast<int16_t>(schema);
     out.path = std::move(path);
+    out.detail = fd;
   }
   return true;
 }
@@ -291,7 +330,10 @@ void Checker::checkLine(const uint8_t* bytes, size_t length, int logType, LineRe
   out.reason = 0;
   out.field = -1;
   out.typeIndex = -1;
+  out.failCode = 0;
+  out.failType = -1;
   out.path.clear();
+  out.detail = FailDetail();
   bad_ = false;
   // Left to the reference engine: repairs (a <PRI> prefix), a BOM (simdjson skips it, JSON.parse refuses
   // it), raw control characters, and anything that is not one well-formed JSON object.
@@ -309,19 +351,52 @@ void Checker::checkLine(const uint8_t* bytes, size_t length, int logType, LineRe
     if (!checkDocument(doc, logType, out)) out.status = DELEGATE;
     return;
   }
-  // auto: the first schema in detection order that accepts (auto-detect.ts; engine.ts checkInternal).
-  for (size_t k = 0; k < plan_->autoOrder.size(); k++) {
-    if (k > 0) doc.rewind();
-    LineResult one;
-    if (!checkDocument(doc, plan_->autoOrder[k], one)) {
-      out.status = DELEGATE;
+  checkAuto(doc, out);
+}
+
+// engine.ts checkInternal for 'auto': the schemas in detection order that have all their required fields
+// (CompiledSchema.hasRequired) are checked until one accepts; the first that refuses is the "closest" the
+// message names. Why not simply walk the record once per schema in order: a User Activity record would be
+// walked (and rewound) for every schema before it. Instead the first walk is against the first candidate of
+// the previous record (LSS streams carry one log type, so that is usually this record's first candidate,
+// accepting or closest) and also notes which required names are present; when no schema before it in
+// detection order has all its required fields and it accepts, that one walk decides. Otherwise the
+// candidates are walked in order as the reference does, reusing the first walk's result.
+void Checker::checkAuto(od::document& doc, LineResult& out) {
+  const Plan& plan = *plan_;
+  if (plan.autoOrder.empty()) return;
+  const size_t guess = lastAuto_;
+  present_.assign(plan.requiredNames.size(), 0);
+  LineResult guessed;
+  tracking_ = true;
+  const bool valid = checkDocument(doc, plan.autoOrder[guess], guessed);
+  tracking_ = false;
+  if (!valid) return;  // not JSON the walk can vouch for: delegate
+  bool first = true;
+  for (size_t k = 0; k < plan.autoOrder.size(); k++) {
+    bool all = true;
+    for (int n : plan.autoRequired[k]) all = all && present_[n] != 0;
+    if (!all) continue;  // a required field is missing or null: this schema cannot accept, and is not tried
+    if (first) lastAuto_ = k;
+    first = false;
+    LineResult walked;
+    const LineResult* one = &guessed;
+    if (k != guess) {
+      doc.rewind();
+      if (!checkDocument(doc, plan.autoOrder[k], walked)) return;
+      one = &walked;
+    }
+    if (one->status == ACCEPTED) {
+      out.status = ACCEPTED;
+      out.typeIndex = one->typeIndex;
+      out.eventMs = one->eventMs;
       return;
     }
-    if (one.status == ACCEPTED) {
-      out.status = ACCEPTED;
-      out.typeIndex = one.typeIndex;
-      out.eventMs = one.eventMs;
-      return;
+    if (out.failType < 0) {
+      out.failCode = one->failCode;
+      out.failType = one->failType;
+      out.path = one->path;
+      out.detail = one->detail;
     }
   }
   out.status = REJECTED;

@@ -1,7 +1,8 @@
 // The per-line check: simdjson On-Demand walks the record once, in document order, validating every value
 // (JSON.parse would refuse the whole line for one bad literal anywhere) and checking each schema field's
 // value as it passes; the verdict is then read off in schema order, so the first failing field and the
-// event time are those of the reference engine (src/schema/compiler.ts checkFields).
+// event time are those of the reference engine (src/schema/compiler.ts checkFields). A rejection also
+// reports where the offending value is and which check failed, for the message TypeScript writes.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,12 @@ struct LineResult {
   int32_t field = -1;       // top-level field index of the failure, -1 when none
   double eventMs = 0;       // NaN when the record has no event time
   int16_t typeIndex = -1;   // schema index of the verdict, -1 when none
-  std::string path;         // dotted path of the failing field (rejected lines only)
+  // The field failure behind a rejection: the verdict's own, or for an auto-detection failure that of the
+  // closest schema (the first in detection order with all its required fields); failType -1 when none.
+  uint8_t failCode = 0;
+  int16_t failType = -1;
+  std::string path;         // dotted path of that failure
+  FailDetail detail;
 };
 
 class Checker {
@@ -39,14 +45,22 @@ class Checker {
  private:
   // Checks one document against `schema`; false when the line must be delegated.
   bool checkDocument(simdjson::ondemand::document& doc, int schema, LineResult& out);
-  uint8_t checkObject(FieldList& list, simdjson::ondemand::object obj, bool top, std::string& sub, int* failedField,
-                      double* eventMs, bool* hasEventTime);
-  uint8_t checkValue(const ValueSpec& spec, simdjson::ondemand::value v, std::string& sub);
+  uint8_t checkObject(FieldList& list, simdjson::ondemand::object obj, bool top, std::string& sub, FailDetail& fd,
+                      int* failedField, double* eventMs, bool* hasEventTime);
+  uint8_t checkValue(const ValueSpec& spec, simdjson::ondemand::value v, std::string& sub, FailDetail& fd);
   void validate(simdjson::ondemand::value v);
+  // Where `v` is in the line, for a failure's detail.
+  void locate(simdjson::ondemand::value v, const ValueSpec& spec, FailDetail& fd);
+  void checkAuto(simdjson::ondemand::document& doc, LineResult& out);
 
   std::unique_ptr<Plan> plan_;
   simdjson::ondemand::parser parser_;
   std::vector<uint8_t> padded_;
+  // Auto-detection (checkAuto): per Plan::requiredNames, whether the key's last value is present and not
+  // null, noted by the top-level walk while tracking_; and the auto-order position of the last first candidate.
+  std::vector<uint8_t> present_;
+  bool tracking_ = false;
+  size_t lastAuto_ = 0;
   bool bad_ = false;      // the line is not JSON the walk can vouch for: delegate it
   double lastMs_ = 0;     // instant of the last accepted timestamp (the reference's lastTime)
 };

@@ -3,6 +3,8 @@
 // reported as an error string, never guessed around.
 #include "plan.h"
 
+#include <cstdint>
+
 #include "simdjson.h"
 
 namespace zpa {
@@ -52,6 +54,12 @@ bool readValue(element e, ValueSpec& out, std::string& error) {
     return false;
   }
   out.kind = static_cast<Kind>(kind);
+  int64_t id;
+  if (e["id"].get_int64().get(id) || id < 0 || id > INT32_MAX) {
+    error = "a value has no valid id";
+    return false;
+  }
+  out.id = static_cast<int32_t>(id);
   if (out.kind == Kind::Timestamp) {
     simdjson::dom::array formats;
     if (e["formats"].get_array().get(formats)) {
@@ -117,6 +125,7 @@ void FieldList::finish() {
   state.assign(fields.size(), UNSET);
   eventMs.assign(fields.size(), 0);
   subPath.assign(fields.size(), std::string());
+  fail.assign(fields.size(), FailDetail());
 }
 
 std::unique_ptr<Plan> loadPlan(std::string_view json, std::string& error) {
@@ -161,6 +170,25 @@ std::unique_ptr<Plan> loadPlan(std::string_view json, std::string& error) {
     }
     plan->autoOrder.push_back(static_cast<int>(i));
     if (!plan->schemas[i].native) plan->autoNative = false;
+  }
+  // The pre-filter: names first (requiredIndex holds views into them, so the vector must not grow after).
+  for (int k : plan->autoOrder) {
+    std::vector<int> own;
+    for (const Field& f : plan->schemas[k].fields.fields) {
+      if (!f.required) continue;
+      size_t n = 0;
+      while (n < plan->requiredNames.size() && plan->requiredNames[n] != f.name) n++;
+      if (n == plan->requiredNames.size()) plan->requiredNames.push_back(f.name);
+      own.push_back(static_cast<int>(n));
+    }
+    plan->autoRequired.push_back(std::move(own));
+  }
+  plan->requiredFilter.assign(64, 0);
+  for (size_t n = 0; n < plan->requiredNames.size(); n++) {
+    const std::string_view name = plan->requiredNames[n];
+    plan->requiredIndex.emplace(name, static_cast<int>(n));
+    const size_t b = Plan::filterBit(name);
+    plan->requiredFilter[b >> 6] |= uint64_t{1} << (b & 63);
   }
   return plan;
 }

@@ -27,9 +27,18 @@ struct TimeFormat {
 
 struct FieldList;
 
+// What a rejection's message needs besides its code and path (the message itself is written in TypeScript
+// by the reference's own functions, src/schema/rejection.ts).
+struct FailDetail {
+  int32_t valueStart = -1;  // byte range of the offending JSON value in the line; -1 when the field is absent
+  int32_t valueEnd = -1;    // (for an object or array only its first byte matters)
+  int32_t specId = -1;      // ValueSpec::id of the check that failed
+};
+
 // A value description (a field without its name, or an array element).
 struct ValueSpec {
   Kind kind = Kind::Json;
+  int32_t id = -1;  // the plan's number for this value (native-plan.ts): names the failing check to TypeScript
   std::vector<TimeFormat> formats;
   bool hasUnix = false;
   std::unique_ptr<ValueSpec> element;  // arrays
@@ -51,6 +60,7 @@ struct FieldList {
   std::vector<uint8_t> state;
   std::vector<double> eventMs;
   std::vector<std::string> subPath;
+  std::vector<FailDetail> fail;
   void finish();  // builds index and scratch once the fields are in place
 };
 
@@ -64,6 +74,22 @@ struct Plan {
   std::vector<Schema> schemas;  // in the order of the engine's logTypes
   std::vector<int> autoOrder;   // indices into schemas, auto-detection order
   bool autoNative = true;       // every schema is native (else auto mode is delegated)
+  // Auto-detection's pre-filter (engine.ts: a schema is tried only when CompiledSchema.hasRequired): the
+  // distinct required top-level names of all schemas, and per auto-order position the indices of its own.
+  std::vector<std::string> requiredNames;
+  std::unordered_map<std::string_view, int> requiredIndex;  // views into requiredNames
+  std::vector<std::vector<int>> autoRequired;
+  // A 4096-bit filter over (length, first byte, last byte) of the required names, so that the pre-filter
+  // pass hashes only the few keys that may be one.
+  std::vector<uint64_t> requiredFilter;
+  static size_t filterBit(std::string_view key) {
+    if (key.empty()) return 0;
+    return (key.size() * 131 + static_cast<uint8_t>(key.front()) * 7 + static_cast<uint8_t>(key.back())) & 4095;
+  }
+  bool mayBeRequired(std::string_view key) const {
+    const size_t b = filterBit(key);
+    return (requiredFilter[b >> 6] >> (b & 63)) & 1;
+  }
 };
 
 // Builds a plan from its JSON description; returns an empty pointer and sets `error` when malformed.

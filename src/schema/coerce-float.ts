@@ -8,19 +8,20 @@ import { ABSENT, OK, OUT_OF_RANGE, WRONG_TYPE, fail } from './check-codes.js';
 import type { CheckCode } from './check-codes.js';
 import { RawNumber } from './raw-number.js';
 
-const EXPECTED = 'a float (number or numeric string)';
+/** What a failing float check says it expected (also read by the simdjson engine's messages). */
+export const FLOAT_EXPECTED = 'a float (number or numeric string)';
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The float check. */
 export function checkFloat(v: unknown): CheckCode {
-  if (typeof v === 'number') return Number.isFinite(v) ? OK : fail(OUT_OF_RANGE, v, EXPECTED);
+  if (typeof v === 'number') return Number.isFinite(v) ? OK : fail(OUT_OF_RANGE, v, FLOAT_EXPECTED);
   if (typeof v === 'string') {
     if (v === '') return ABSENT;
-    if (!DECIMAL.test(v)) return fail(WRONG_TYPE, v, EXPECTED);
-    return Number.isFinite(Number(v)) ? OK : fail(OUT_OF_RANGE, v, EXPECTED);
+    if (!DECIMAL.test(v)) return fail(WRONG_TYPE, v, FLOAT_EXPECTED);
+    return Number.isFinite(Number(v)) ? OK : fail(OUT_OF_RANGE, v, FLOAT_EXPECTED);
   }
-  if (v instanceof RawNumber) return Number.isFinite(Number(v.text)) ? OK : fail(OUT_OF_RANGE, v, EXPECTED);
-  return fail(WRONG_TYPE, v, EXPECTED);
+  if (v instanceof RawNumber) return Number.isFinite(Number(v.text)) ? OK : fail(OUT_OF_RANGE, v, FLOAT_EXPECTED);
+  return fail(WRONG_TYPE, v, FLOAT_EXPECTED);
 }
 
 /** The normalized value of an accepted float. */

@@ -11,7 +11,8 @@ import { RawNumber } from './raw-number.js';
 
 export type IntegerBits = 16 | 32 | 64;
 
-const EXPECTED: Record<IntegerBits, string> = {
+/** What a failing integer check of each width says it expected (also read by the simdjson engine's messages). */
+export const INTEGER_EXPECTED: Readonly<Record<IntegerBits, string>> = {
   16: 'a 16-bit integer (smallint)',
   32: 'a 32-bit integer (int)',
   64: 'a 64-bit integer (bigint)',
@@ -46,7 +47,7 @@ export function classifyIntegerText(t: string, bits: IntegerBits, allowPlus: boo
 
 /** Builds the check for one integer width. */
 export function makeIntegerCheck(bits: IntegerBits): (v: unknown) => CheckCode {
-  const expected = EXPECTED[bits];
+  const expected = INTEGER_EXPECTED[bits];
   const min = bits === 16 ? -32768 : bits === 32 ? -2147483648 : Number.MIN_SAFE_INTEGER;
   const max = bits === 16 ? 32767 : bits === 32 ? 2147483647 : Number.MAX_SAFE_INTEGER;
   return (v: unknown): CheckCode => {

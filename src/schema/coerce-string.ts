@@ -7,13 +7,14 @@ import { OK, WRONG_TYPE, fail } from './check-codes.js';
 import type { CheckCode } from './check-codes.js';
 import { RawNumber } from './raw-number.js';
 
-const EXPECTED = 'a string (numbers and booleans are taken as their text)';
+/** What a failing string check says it expected (also read by the simdjson engine's messages). */
+export const STRING_EXPECTED = 'a string (numbers and booleans are taken as their text)';
 
 /** The string check. */
 export function checkString(v: unknown): CheckCode {
   const t = typeof v;
   if (t === 'string' || t === 'number' || t === 'boolean' || v instanceof RawNumber) return OK;
-  return fail(WRONG_TYPE, v, EXPECTED);
+  return fail(WRONG_TYPE, v, STRING_EXPECTED);
 }
 
 /** The normalized value of an accepted string: the text Panther stores. */

@@ -9,10 +9,15 @@ import { RawNumber } from './raw-number.js';
 import { formatPantherTime } from './time-civil.js';
 import { compileTimeFormats } from './time-formats.js';
 
+/** What a failing timestamp check with `formats` says it expected (also read by the simdjson engine's messages). */
+export function timestampExpected(formats: readonly string[]): string {
+  return `a timestamp in one of: ${formats.join(' | ')}`;
+}
+
 /** Builds the check for a timestamp with `formats`; on OK the instant is in `lastTime`. */
 export function makeTimestampCheck(formats: readonly string[]): (v: unknown) => CheckCode {
   const { parseString, parseNumberText } = compileTimeFormats(formats);
-  const expected = `a timestamp in one of: ${formats.join(' | ')}`;
+  const expected = timestampExpected(formats);
   return (v: unknown): CheckCode => {
     if (typeof v === 'string') {
       if (v === '') return ABSENT;

@@ -5,11 +5,12 @@
  */
 import { ABSENT, MISSING, OK, WRONG_TYPE, fail, failure, lastTime } from './check-codes.js';
 import type { CheckCode } from './check-codes.js';
-import { booleanValue, checkBoolean } from './coerce-boolean.js';
-import { checkFloat, floatValue } from './coerce-float.js';
-import { integerValue, makeIntegerCheck } from './coerce-integer.js';
-import { checkString, stringValue } from './coerce-string.js';
-import { makeTimestampCheck, timestampValueFromLast } from './coerce-timestamp.js';
+import { BOOLEAN_EXPECTED, booleanValue, checkBoolean } from './coerce-boolean.js';
+import { FLOAT_EXPECTED, checkFloat, floatValue } from './coerce-float.js';
+import { INTEGER_EXPECTED, integerValue, makeIntegerCheck } from './coerce-integer.js';
+import type { IntegerBits } from './coerce-integer.js';
+import { STRING_EXPECTED, checkString, stringValue } from './coerce-string.js';
+import { makeTimestampCheck, timestampExpected, timestampValueFromLast } from './coerce-timestamp.js';
 import { IndicatorCollector, scanIndicator } from './indicators.js';
 import { RawNumber } from './raw-number.js';
 import type { FieldSpec, SchemaSpec, ValueSpec } from './schema-model.js';
@@ -131,6 +132,37 @@ function checkFields(list: FieldList, obj: Record<string, unknown>, takeEventTim
   return -1;
 }
 
+function integerBits(type: 'smallint' | 'int' | 'bigint'): IntegerBits {
+  return type === 'smallint' ? 16 : type === 'int' ? 32 : 64;
+}
+
+/**
+ * The `failure.expected` phrase a failing check of `spec` itself writes (not one of its elements or nested
+ * fields), so that an engine which finds the failure another way (the simdjson engine) words it identically.
+ */
+export function expectedOf(spec: ValueSpec): string {
+  switch (spec.type) {
+    case 'string':
+      return STRING_EXPECTED;
+    case 'smallint':
+    case 'int':
+    case 'bigint':
+      return INTEGER_EXPECTED[integerBits(spec.type)];
+    case 'float':
+      return FLOAT_EXPECTED;
+    case 'boolean':
+      return BOOLEAN_EXPECTED;
+    case 'timestamp':
+      return timestampExpected(spec.timeFormats ?? []);
+    case 'json':
+      return 'any JSON value'; // never shown: a json check does not fail
+    case 'array':
+      return `an array of ${spec.element!.type}`;
+    case 'object':
+      return 'an object';
+  }
+}
+
 function compileValue(spec: ValueSpec): CompiledValue {
   const indicators = spec.indicators ?? [];
   switch (spec.type) {
@@ -149,7 +181,7 @@ function compileValue(spec: ValueSpec): CompiledValue {
     case 'bigint':
       return {
         spec,
-        check: makeIntegerCheck(spec.type === 'smallint' ? 16 : spec.type === 'int' ? 32 : 64),
+        check: makeIntegerCheck(integerBits(spec.type)),
         normalize: integerValue,
       };
     case 'float':
@@ -164,7 +196,7 @@ function compileValue(spec: ValueSpec): CompiledValue {
       return { spec, check: () => OK, normalize: (v) => v };
     case 'array': {
       const el = compileValue(spec.element!);
-      const expected = `an array of ${spec.element!.type}`;
+      const expected = expectedOf(spec);
       return {
         spec,
         check: (v) => {
@@ -186,7 +218,7 @@ function compileValue(spec: ValueSpec): CompiledValue {
     case 'object': {
       const fields = compileFields(spec.fields!);
       const list = fieldList(fields);
-      const expected = 'an object';
+      const expected = expectedOf(spec);
       return {
         spec,
         check: (v) => {

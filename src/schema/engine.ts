@@ -5,21 +5,21 @@
  *   literal sits under a field where it matters) -> compiled field loop -> verdict.
  * Rejecting is data: `checkLine` returns a verdict for every input and never throws.
  */
-import { OK } from './check-codes.js';
+import { failure } from './check-codes.js';
 import { CompiledSchema, checkResult } from './compiler.js';
 import { autoDetectOrder } from './auto-detect.js';
-import { failureMessage, reasonOf } from './failure-message.js';
 import { IndicatorCollector } from './indicators.js';
 import { parseExact } from './json-exact.js';
 import { repairEmptyLists, syslogPriLength } from './lss-repairs.js';
 import type { RepairName, RepairOptions } from './lss-repairs.js';
 import { hasRiskyNumber } from './number-scan.js';
 import { bundledSchemaDir } from './package-root.js';
+import { fieldFailureVerdict, noSchemaAcceptsVerdict, rejectedVerdict as rejected } from './rejection.js';
 import { loadSchemaDir, parseSchemaSources } from './schema-loader.js';
 import type { SchemaSource } from './schema-loader.js';
 import type { SchemaSpec } from './schema-model.js';
 import { formatPantherTime } from './time-civil.js';
-import type { RejectReason, RejectedVerdict, Verdict } from './verdict.js';
+import type { Verdict } from './verdict.js';
 
 export type { RepairName, RepairOptions } from './lss-repairs.js';
 export { serializeNormalized } from './normalized-json.js';
@@ -43,15 +43,6 @@ const NO_REPAIRS: readonly RepairName[] = Object.freeze([]);
 const PRI: readonly RepairName[] = Object.freeze(['syslog_pri'] as RepairName[]);
 const EMPTY_LIST: readonly RepairName[] = Object.freeze(['empty_list'] as RepairName[]);
 const PRI_AND_EMPTY_LIST: readonly RepairName[] = Object.freeze(['syslog_pri', 'empty_list'] as RepairName[]);
-
-const MAX_MESSAGE_CHARS = 300;
-
-function rejected(logType: string | null, reason: RejectReason, message: string, field?: string): RejectedVerdict {
-  const m = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}...` : message;
-  return field === undefined
-    ? { status: 'rejected', logType, reason, message: m }
-    : { status: 'rejected', logType, reason, field, message: m };
-}
 
 /** The verdict for a line longer than `max` bytes (reason line_too_long); the line itself is never parsed. */
 export function lineTooLong(logType: string | null, length: number, max: number): Verdict {
@@ -219,18 +210,14 @@ export class SchemaEngine {
     if (target !== undefined) {
       return { outcome: { verdict: this.verdictFor(target, obj), ...base }, schema: target, obj };
     }
-    let closest: { schema: CompiledSchema; verdict: Verdict } | undefined;
+    let closest: { name: string; verdict: Verdict } | undefined;
     for (const schema of this.autoOrder) {
       if (!schema.hasRequired(obj)) continue;
       const verdict = this.verdictFor(schema, obj);
       if (verdict.status === 'accepted') return { outcome: { verdict, ...base }, schema, obj };
-      closest ??= { schema, verdict };
+      closest ??= { name: schema.name, verdict };
     }
-    const why =
-      closest === undefined || closest.verdict.status !== 'rejected'
-        ? 'no schema has all its required fields present'
-        : `closest: ${closest.schema.name} rejected it (${closest.verdict.reason}: ${closest.verdict.message})`;
-    return { outcome: { verdict: rejected(null, 'unknown_log_type', `no loaded schema accepts the record; ${why}`), ...base } };
+    return { outcome: { verdict: noSchemaAcceptsVerdict(closest), ...base } };
   }
 
   private verdictFor(schema: CompiledSchema, obj: Record<string, unknown>): Verdict {
@@ -248,8 +235,6 @@ export class SchemaEngine {
         eventTime: checkResult.hasEventTime ? checkResult.eventMs : Date.now(),
       };
     }
-    const code = checkResult.code;
-    const path = checkResult.path;
-    return rejected(schema.name, reasonOf(code === OK ? 2 : code), failureMessage(code, path), path);
+    return fieldFailureVerdict(schema.name, checkResult.code, checkResult.path, failure.value, failure.expected);
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Turns a failure code and the `failure` scratch into the verdict's reason and a one-line message.
+ * Turns a failure code and the failure's details (the `failure` scratch of a check, or what the simdjson
+ * engine reports) into the verdict's reason and a one-line message.
  * Runs only for rejected records, so it may allocate freely.
  */
-import { BAD_TIMESTAMP, MISSING, OUT_OF_RANGE, WRONG_TYPE, failure } from './check-codes.js';
+import { BAD_TIMESTAMP, MISSING, OUT_OF_RANGE, WRONG_TYPE } from './check-codes.js';
 import type { CheckCode } from './check-codes.js';
 import { RawNumber } from './raw-number.js';
 import type { RejectReason } from './verdict.js';
@@ -34,17 +35,19 @@ export function reasonOf(code: CheckCode): RejectReason {
   }
 }
 
-/** The message for the failure at `path` (reads `failure`). */
-export function failureMessage(code: CheckCode, path: string): string {
-  const v = failure.value;
+/**
+ * The message for the failure at `path`: `v` is the offending value (undefined when the field is absent)
+ * and `expected` the phrase of the check that failed (`failure.value` and `failure.expected`).
+ */
+export function failureMessage(code: CheckCode, path: string, v: unknown, expected: string): string {
   switch (code) {
     case MISSING:
       return `required field "${path}" is ${v === undefined ? 'missing' : v === null ? 'null' : `empty (${preview(v)})`}`;
     case OUT_OF_RANGE:
-      return `field "${path}": ${preview(v)} is out of range for ${failure.expected}`;
+      return `field "${path}": ${preview(v)} is out of range for ${expected}`;
     case BAD_TIMESTAMP:
-      return `field "${path}": ${preview(v)} is not ${failure.expected}`;
+      return `field "${path}": ${preview(v)} is not ${expected}`;
     default:
-      return `field "${path}": expected ${failure.expected}, got ${preview(v)}`;
+      return `field "${path}": expected ${expected}, got ${preview(v)}`;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Runs the simdjson and reference engines on the same batch and lists every difference: framing, verdict,
- * reason, field, log type and event time, both for the native checker's own per-line results (before any
- * reference help) and for the engines' complete outputs (what the worker forwards).
+ * reason, field, log type, message and event time, both for the native checker's own per-line results
+ * (before any reference help; a rejection's message as the simdjson engine words it) and for the engines'
+ * complete outputs (what the worker forwards).
  */
 import assert from 'node:assert/strict';
 import type { BatchVerdicts } from '../../workers/engines/engine-types.js';
@@ -20,6 +21,9 @@ export class DiffStats {
   delegated = 0;
   accepted = 0;
   rejected = 0;
+  /** Natively rejected lines whose message the simdjson engine wrote itself, and those it left to the reference. */
+  worded = 0;
+  wordedByReference = 0;
   readonly mismatches: string[] = [];
 
   add(other: DiffStats): void {
@@ -28,6 +32,8 @@ export class DiffStats {
     this.delegated += other.delegated;
     this.accepted += other.accepted;
     this.rejected += other.rejected;
+    this.worded += other.worded;
+    this.wordedByReference += other.wordedByReference;
     this.mismatches.push(...other.mismatches.slice(0, 20 - this.mismatches.length));
   }
 }
@@ -93,8 +99,15 @@ export function compareEngines(
         miss(`native rejected (${raw.reason[i]} ${path}), reference accepted`, line);
       } else {
         const field = want.reason === 'unknown_log_type' ? '' : (want.field ?? '');
-        if (REASON_CODES[want.reason] !== raw.reason[i] || field !== path || raw.typeIndex[i] !== refType) {
-          miss(`native ${raw.reason[i]} "${path}" type ${raw.typeIndex[i]}, reference ${want.reason} "${field}" type ${refType}`, line);
+        const nativeField = want.reason === 'unknown_log_type' ? '' : path;
+        if (REASON_CODES[want.reason] !== raw.reason[i] || field !== nativeField || raw.typeIndex[i] !== refType) {
+          miss(`native ${raw.reason[i]} "${nativeField}" type ${raw.typeIndex[i]}, reference ${want.reason} "${field}" type ${refType}`, line);
+        }
+        const own = simd.nativeRejection(data, raw, i, path);
+        if (own === undefined) stats.wordedByReference++;
+        else {
+          stats.worded++;
+          if (own.message !== want.message) miss(`message ${JSON.stringify(own.message)}, reference ${JSON.stringify(want.message)}`, line);
         }
       }
     }
@@ -115,6 +128,9 @@ function compareOutputs(s: BatchVerdicts, r: BatchVerdicts, i: number, t0: numbe
     return;
   }
   if (r.status[i] === LINE_REJECTED) {
+    const sm = so?.verdict.status === 'rejected' ? so.verdict.message : undefined;
+    const rm = ro?.verdict.status === 'rejected' ? ro.verdict.message : undefined;
+    if (sm !== rm) return miss(`message ${JSON.stringify(sm)} vs ${JSON.stringify(rm)}`);
     try {
       assert.deepEqual(so, ro);
     } catch {

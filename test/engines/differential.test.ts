@@ -1,6 +1,6 @@
 /**
- * The simdjson engine against the reference engine: identical verdict, reason, field, log type and event
- * time on every sample of ../shared/samples, on a matrix of every fixture value under every Panther type and
+ * The simdjson engine against the reference engine: identical verdict, reason, field, log type, rejection
+ * message and event time on every sample of ../shared/samples, on a matrix of every fixture value under every Panther type and
  * time format, and on generated and mutated LSS records (DIFF_RECORDS, default 100,000). Requires the native
  * addon: on a machine where `npm install` could not build it, this test fails, on purpose.
  */
@@ -15,6 +15,7 @@ import { SimdjsonEngine } from '../../workers/engines/simdjson-engine.js';
 import { DiffStats, compareEngines } from './compare.js';
 import { RAW_VALUES, fixtureSchemas } from './fixtures.js';
 import { RecordMutator } from './mutate.js';
+import { LssGenerator } from '../../bench/lss/generate.js';
 
 const RECORDS = Number(process.env['DIFF_RECORDS'] ?? 100_000);
 
@@ -32,7 +33,10 @@ function files(dir: string): string[] {
 }
 
 function report(label: string, s: DiffStats): void {
-  console.log(`${label}: ${s.lines} lines (${s.accepted} accepted, ${s.rejected} rejected), ${s.decided} decided natively, ${s.delegated} delegated`);
+  console.log(
+    `${label}: ${s.lines} lines (${s.accepted} accepted, ${s.rejected} rejected), ${s.decided} decided natively, ${s.delegated} delegated; ` +
+      `${s.worded} native rejections worded by the simdjson engine, ${s.wordedByReference} by the reference`,
+  );
   assert.deepEqual(s.mismatches, [], `${label}: the engines differ`);
 }
 
@@ -84,6 +88,39 @@ test(`${RECORDS} generated and mutated records, typed and auto`, { timeout: 120_
   // Truncation to nothing leaves an empty line, which both engines skip: fewer lines than records.
   assert.equal(fed, RECORDS);
   assert.ok(stats.lines > RECORDS * 0.99, `compared ${stats.lines} lines`);
+});
+
+// Pins the native auto-detection shortcut (checker.cc checkAuto): its first walk is against the previous
+// record's first candidate, which must never change a verdict or the "closest" schema a message names.
+test('auto-detection: log types switching from line to line, and records several schemas could take', async () => {
+  const { simd, ref } = await engines();
+  const gen = new LssGenerator(7, { policyNameShare: 0.5 });
+  const kinds = [
+    () => gen.userActivity(),
+    () => gen.userStatus(),
+    () => gen.connectorStatus(),
+    () => gen.connectorMetrics(),
+    () => gen.audit(),
+    // All of AppConnectorStatus's required fields too: it is tried (and refuses) before UserActivity.
+    () => gen.userActivity().replace('{', '{"ConnectorGroup": "cg-1", '),
+    // A null or empty required field: that schema is not a candidate (null) or is one that refuses ("").
+    () => gen.userActivity().replace(/"Username": "[^"]*"/, '"Username": null'),
+    () => gen.userStatus().replace(/"Customer": "[^"]*"/, '"Customer": ""'),
+    () => '{"LogTimestamp": "x"}',
+    // Taken by AppConnectorStatus and by UserActivity: detection order says AppConnectorStatus.
+    () => `{${/"LogTimestamp": "[^"]*"/.exec(gen.userActivity())![0]}, "Customer": "c", "Connector": "x", "ConnectorGroup": "g", "InternalReason": "r", "Username": "u"}`,
+    // Refused by both: the message names AppConnectorStatus, the first candidate, as closest.
+    () => `{${/"LogTimestamp": "[^"]*"/.exec(gen.userActivity())![0]}, "Customer": "c", "Connector": "x", "ConnectorGroup": "g", "InternalReason": "r", "Username": "u", "Policy": "p", "CPUUtilization": "p"}`,
+  ];
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) lines.push(kinds[(i * 7 + Math.floor(i / kinds.length)) % kinds.length]!());
+  for (let i = 0; i < 40; i++) lines.push(kinds[i % 2 === 0 ? 5 : 0]!(), kinds[(i % 3) + 1]!(), kinds[0]!(), kinds[9 + (i % 2)]!());
+  const stats = new DiffStats();
+  compareEngines(simd, ref, lines, 'auto', stats);
+  // Batches of one line each: the guess carries over between calls too.
+  for (const l of lines.slice(0, 60)) compareEngines(simd, ref, [l], 'auto', stats);
+  report('auto switching', stats);
+  assert.equal(stats.delegated, 0);
 });
 
 test('line_too_long and framing (CRLF, empty lines, no final newline) match', async () => {

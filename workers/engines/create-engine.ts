@@ -65,5 +65,5 @@ export async function createEngine(choice: EngineChoice, source: EngineSource = 
   specs = source.sources !== undefined ? parseSchemaSources(source.sources) : await loadSchemaDir(source.schemasDir ?? bundledSchemaDir());
   const order = autoDetectOrder(specs.map((s) => new CompiledSchema(s))).map((s) => s.name);
   const plan = buildNativePlan(specs, schemaEngine.logTypes, order);
-  return new SimdjsonEngine(addon, addon.compile(plan.json), reference);
+  return new SimdjsonEngine(addon, addon.compile(plan.json), reference, plan.values);
 }

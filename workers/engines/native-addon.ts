@@ -24,7 +24,19 @@ export interface NativeBatch {
   readonly eventMs: Float64Array;
   /** Schema index of the verdict, -1 when none. */
   readonly typeIndex: Int16Array;
-  /** Dotted path of the failing field of each rejected line, in line order ('' for unknown_log_type). */
+  /**
+   * The field failure behind each rejection (the verdict's own; for unknown_log_type that of the closest
+   * schema, the first in detection order with all its required fields): a check code, 0 when none.
+   */
+  readonly failCode: Uint8Array;
+  /** Schema index of that failure, -1 when none. */
+  readonly failType: Int16Array;
+  /** Byte range of the offending JSON value in the line, -1 when the field is absent (only the first byte of an object or array). */
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  /** Plan value id (NativePlan.values) of the check that failed, -1 when none. */
+  readonly specId: Int32Array;
+  /** Dotted path of that failure for each rejected line, in line order ('' when none). */
   readonly paths: string[];
 }
 

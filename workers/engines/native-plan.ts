@@ -45,8 +45,9 @@ function strftimeOps(format: string): PlanFormat {
   return { t: 2, ops: c.ops, lits: c.literals };
 }
 
-function planValue(spec: ValueSpec): object {
-  const out: Record<string, unknown> = { kind: KIND[spec.type] };
+/** A value's plan; its id is its index in `values` (the native checker names a failing check by id). */
+function planValue(spec: ValueSpec, values: ValueSpec[]): object {
+  const out: Record<string, unknown> = { kind: KIND[spec.type], id: values.push(spec) - 1 };
   if (spec.type === 'timestamp') {
     out['formats'] = (spec.timeFormats ?? []).map((f): PlanFormat => {
       if (f === 'rfc3339') return { t: 0 };
@@ -55,15 +56,15 @@ function planValue(spec: ValueSpec): object {
       return strftimeOps(f);
     });
   } else if (spec.type === 'array') {
-    out['element'] = planValue(spec.element!);
+    out['element'] = planValue(spec.element!, values);
   } else if (spec.type === 'object') {
-    out['fields'] = (spec.fields ?? []).map(planField);
+    out['fields'] = (spec.fields ?? []).map((f) => planField(f, values));
   }
   return out;
 }
 
-function planField(f: FieldSpec): object {
-  return { name: f.name, required: f.required, eventTime: f.isEventTime, value: planValue(f) };
+function planField(f: FieldSpec, values: ValueSpec[]): object {
+  return { name: f.name, required: f.required, eventTime: f.isEventTime, value: planValue(f, values) };
 }
 
 /** The plan of a set of schemas, plus which of them stay with the reference engine and why. */
@@ -72,6 +73,8 @@ export interface NativePlan {
   readonly json: string;
   /** Log type name -> why it is not checked natively (empty when every schema is). */
   readonly referenceOnly: ReadonlyMap<string, string>;
+  /** Every value of the plan by id (the addon's `specId`). */
+  readonly values: readonly ValueSpec[];
 }
 
 /**
@@ -81,17 +84,20 @@ export interface NativePlan {
 export function buildNativePlan(specs: readonly SchemaSpec[], logTypes: readonly string[], autoOrder: readonly string[]): NativePlan {
   const byName = new Map(specs.map((s) => [s.schema, s]));
   const referenceOnly = new Map<string, string>();
+  const values: ValueSpec[] = [];
   const schemas = logTypes.map((name) => {
     const spec = byName.get(name);
     if (spec === undefined) throw new Error(`buildNativePlan: no spec for log type ${name}`);
+    const mark = values.length;
     try {
-      return { name, native: true, fields: spec.fields.map(planField) };
+      return { name, native: true, fields: spec.fields.map((f) => planField(f, values)) };
     } catch (err) {
       if (!(err instanceof NotNative)) throw err;
+      values.length = mark; // ids of a schema left out are never reported
       referenceOnly.set(name, err.message);
       return { name, native: false };
     }
   });
   const auto = autoOrder.map((name) => logTypes.indexOf(name));
-  return { json: JSON.stringify({ schemas, auto }), referenceOnly };
+  return { json: JSON.stringify({ schemas, auto }), referenceOnly, values };
 }

@@ -1,28 +1,29 @@
 /**
  * The simdjson batch engine: one native call checks a whole batch (native/src/checker.h) and returns typed
  * arrays. Lines the native checker does not decide (repairs, invalid JSON, anything it cannot vouch for)
- * come back as "delegate" and are checked by the reference engine, which also writes the human message of
- * a rejection (rejections are the rare path; the reason and field are the native checker's own and are
- * tested identical to the reference's by test/engines/differential.test.ts).
+ * come back as "delegate" and are checked by the reference engine. A rejection's verdict is built here from
+ * what the checker reports (code, path, schema, the offending value's bytes and the failing check) with the
+ * reference's own message functions (src/schema/rejection.ts); the rare failure whose value the reference
+ * may see differently (see `failureValue`) goes to the reference engine too.
+ * test/engines/differential.test.ts holds both engines to identical verdicts, messages included.
  */
-import type { CheckOutcome, SchemaEngine } from '../../src/schema/engine.js';
-import type { RejectReason, RejectedVerdict } from '../../src/schema/verdict.js';
+import { expectedOf } from '../../src/schema/compiler.js';
+import type { CheckCode } from '../../src/schema/check-codes.js';
+import type { CheckOutcome, RepairName, SchemaEngine } from '../../src/schema/engine.js';
+import { RawNumber, isCanonicalNumberText } from '../../src/schema/raw-number.js';
+import { fieldFailureVerdict, noSchemaAcceptsVerdict } from '../../src/schema/rejection.js';
+import type { ValueSpec } from '../../src/schema/schema-model.js';
+import type { RejectedVerdict } from '../../src/schema/verdict.js';
 import type { BatchEngine, BatchVerdicts } from './engine-types.js';
 import { LINE_ACCEPTED, LINE_REJECTED } from './engine-types.js';
 import type { NativeAddon, NativeBatch, NativeHandle } from './native-addon.js';
 import { NATIVE_ACCEPTED, NATIVE_REJECTED, NATIVE_TOO_LONG, NATIVE_UNKNOWN_LOG_TYPE } from './native-addon.js';
 import type { ReferenceEngine } from './reference-engine.js';
 
-/** Native reason codes (check codes, plus 8) -> reject reasons. */
-const REASONS: Record<number, RejectReason> = {
-  2: 'wrong_type',
-  3: 'out_of_range',
-  4: 'bad_timestamp',
-  5: 'missing_required',
-  [NATIVE_UNKNOWN_LOG_TYPE]: 'unknown_log_type',
-};
-
 const MAX_U32 = 0xffffffff;
+const NO_REPAIRS: readonly RepairName[] = Object.freeze([]);
+/** `failureValue`'s answer when only the reference can tell the value. */
+const UNKNOWN = Symbol('unknown value');
 
 /** The native engine, with the reference engine for delegated lines and rejection messages. */
 export class SimdjsonEngine implements BatchEngine {
@@ -30,15 +31,20 @@ export class SimdjsonEngine implements BatchEngine {
   readonly logTypes: readonly string[];
   readonly schemaEngine: SchemaEngine;
   private readonly typeIndexOf: ReadonlyMap<string, number>;
+  /** The expected-phrase of each plan value, by id. */
+  private readonly expected: readonly string[];
 
+  /** `values` are the plan's values by id (NativePlan.values), to word the failures the addon reports. */
   constructor(
     private readonly addon: NativeAddon,
     private readonly handle: NativeHandle,
     readonly reference: ReferenceEngine,
+    private readonly values: readonly ValueSpec[],
   ) {
     this.logTypes = reference.logTypes;
     this.schemaEngine = reference.schemaEngine;
     this.typeIndexOf = new Map(this.logTypes.map((t, i) => [t, i]));
+    this.expected = values.map(expectedOf);
   }
 
   /** The addon's raw per-line results (tests compare them with the reference), or undefined for an unknown log type. */
@@ -56,6 +62,7 @@ export class SimdjsonEngine implements BatchEngine {
     const outcomes = new Map<number, CheckOutcome>();
     let now = NaN;
     let rejectedSeen = 0;
+    let buf: Buffer | undefined;
     for (let i = 0; i < count; i++) {
       const st = status[i]!;
       if (st === NATIVE_ACCEPTED) {
@@ -63,13 +70,16 @@ export class SimdjsonEngine implements BatchEngine {
         continue;
       }
       if (st === NATIVE_TOO_LONG) continue; // same code as LINE_TOO_LONG
-      const line = data.subarray(starts[i]!, ends[i]!);
-      let outcome: CheckOutcome;
       if (st === NATIVE_REJECTED) {
-        outcome = this.rejected(line, logType, r, i, r.paths[rejectedSeen++]!);
-      } else {
-        outcome = this.reference.checkLine(line, logType);
+        buf ??= Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        const verdict = this.nativeRejection(buf, r, i, r.paths[rejectedSeen++]!);
+        if (verdict !== undefined) {
+          // status, typeIndex and eventMs already say so (NATIVE_REJECTED is LINE_REJECTED).
+          outcomes.set(i, { verdict, repairs: NO_REPAIRS });
+          continue;
+        }
       }
+      const outcome = this.reference.checkLine(data.subarray(starts[i]!, ends[i]!), logType);
       const v = outcome.verdict;
       outcomes.set(i, outcome);
       typeIndex[i] = v.logType === null ? -1 : (this.typeIndexOf.get(v.logType) ?? -1);
@@ -88,20 +98,61 @@ export class SimdjsonEngine implements BatchEngine {
     return { verdict: { status: 'accepted', logType: this.logTypes[v.typeIndex[0]!]!, eventTime: v.eventTimes[0]! }, repairs: [] };
   }
 
-  /** The verdict of a natively rejected line: native reason and field, the reference's message. */
-  private rejected(line: Uint8Array, logType: string, r: NativeBatch, i: number, path: string): CheckOutcome {
-    const reason = REASONS[r.reason[i]!] ?? 'wrong_type';
-    const ti = r.typeIndex[i]!;
-    const lt = ti < 0 ? null : this.logTypes[ti]!;
-    const field = reason === 'unknown_log_type' ? undefined : path;
-    const ref = this.reference.checkLine(line, logType).verdict;
-    // The reference agrees (the differential test's invariant): its verdict carries the full message.
-    if (ref.status === 'rejected' && ref.reason === reason && ref.field === field && ref.logType === lt) return { verdict: ref, repairs: [] };
-    const message =
-      field === undefined
-        ? 'no loaded schema accepts the record (simdjson engine)'
-        : `field "${field}": ${reason} (simdjson engine; the reference engine says ${ref.status === 'rejected' ? ref.reason : 'accepted'})`;
-    const verdict: RejectedVerdict = field === undefined ? { status: 'rejected', logType: lt, reason, message } : { status: 'rejected', logType: lt, reason, field, message };
-    return { verdict, repairs: [] };
+  /**
+   * The verdict of line `i` of `r`, a natively rejected line of `batch` (`path` is its entry of `r.paths`),
+   * worded by the reference's functions, or undefined when only the reference can word it. Public for the
+   * differential test.
+   */
+  nativeRejection(batch: Buffer, r: NativeBatch, i: number, path: string): RejectedVerdict | undefined {
+    const failType = r.failType[i]!;
+    if (r.reason[i] !== NATIVE_UNKNOWN_LOG_TYPE) return this.fieldFailure(batch, r, i, path);
+    if (failType < 0) return noSchemaAcceptsVerdict();
+    const closest = this.fieldFailure(batch, r, i, path);
+    return closest === undefined ? undefined : noSchemaAcceptsVerdict({ name: this.logTypes[failType]!, verdict: closest });
+  }
+
+  /**
+   * The verdict of the field failure the addon reports for line `i` (for unknown_log_type, the closest
+   * schema's), or undefined when its value is UNKNOWN. A value start of -1 is an absent field (undefined).
+   */
+  private fieldFailure(batch: Buffer, r: NativeBatch, i: number, path: string): RejectedVerdict | undefined {
+    const id = r.specId[i]!;
+    const spec = id < 0 ? undefined : this.values[id];
+    const start = r.valueStart[i]!;
+    const value = start < 0 ? undefined : failureValue(batch, r.starts[i]! + start, r.starts[i]! + r.valueEnd[i]!, spec);
+    if (value === UNKNOWN) return undefined;
+    return fieldFailureVerdict(this.logTypes[r.failType[i]!]!, r.failCode[i]! as CheckCode, path, value, id < 0 ? '' : this.expected[id]!);
+  }
+}
+
+/**
+ * The offending value as the reference's check saw it (`failure.value`), from its JSON bytes
+ * `batch[start, end)`. Only its preview reaches the message, so an object or array is an empty one.
+ * A number is a RawNumber when its literal does not print back from a float64: the reference reads such a literal exactly whenever it sits under a top-level key typed other
+ * than float or json (number-scan.ts), which is every failing number but one under a float field. There
+ * (an overflow like 1e400) JSON.parse's Infinity or the literal depends on the rest of the line: UNKNOWN.
+ */
+function failureValue(batch: Buffer, start: number, end: number, spec: ValueSpec | undefined): unknown {
+  switch (batch[start]) {
+    case 0x22 /* " */: {
+      // A valid JSON string (raw control bytes are delegated): without a backslash its text is the value.
+      const inner = batch.toString('utf8', start + 1, end - 1);
+      return inner.includes('\\') ? (JSON.parse(`"${inner}"`) as string) : inner;
+    }
+    case 0x6e /* n */:
+      return null;
+    case 0x74 /* t */:
+      return true;
+    case 0x66 /* f */:
+      return false;
+    case 0x5b /* [ */:
+      return [];
+    case 0x7b /* { */:
+      return {};
+    default: {
+      const text = batch.toString('latin1', start, end);
+      if (isCanonicalNumberText(text)) return Number(text);
+      return spec?.type === 'float' ? UNKNOWN : new RawNumber(text);
+    }
   }
 }
