@@ -45,6 +45,16 @@ function fileName(seq: number): string {
   return `dl-${t}-${String(seq % 1_000_000).padStart(6, '0')}.jsonl`;
 }
 
+/** Records waiting for one write and fdatasync; `done` settles when they are on disk. */
+interface PendingGroup {
+  records: DeadLetterInput[];
+  bytes: number;
+  done: Promise<void>;
+}
+
+/** A group stops taking records at this many line bytes, so one write stays well under deadLetter.maxFileBytes. */
+const GROUP_MAX_BYTES = 4 * 1024 * 1024;
+
 export class DeadLetterStore {
   private handle: FileHandle | null = null;
   private activeName = '';
@@ -52,6 +62,8 @@ export class DeadLetterStore {
   private seq = 0;
   private files: Array<{ name: string; bytes: number }> = [];
   private tail: Promise<void> = Promise.resolve();
+  /** The group the next write appends to, until its turn to be written comes. */
+  private openGroup: PendingGroup | null = null;
 
   constructor(
     private readonly opts: DeadLetterOptions,
@@ -80,12 +92,30 @@ export class DeadLetterStore {
     return this.files.reduce((n, f) => n + f.bytes, 0) + this.activeBytes;
   }
 
-  /** Appends records; resolves once they are on disk (fdatasync). Writes are serialised. */
+  /**
+   * Appends records; resolves once they are on disk (fdatasync). Writes are serialised, and records that
+   * arrive while a write is in progress join one group that the next write and fdatasync cover (group
+   * commit): when most of the traffic is refused, one sync per worker batch would otherwise cap the relay at
+   * the disk's sync rate and queue the rest in memory.
+   */
   write(records: readonly DeadLetterInput[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const run = this.tail.then(() => this.append(records));
-    this.tail = run.catch(() => undefined);
-    return run;
+    let group = this.openGroup;
+    if (group === null || group.bytes >= GROUP_MAX_BYTES) {
+      const g: PendingGroup = { records: [], bytes: 0, done: undefined as unknown as Promise<void> };
+      g.done = this.tail.then(() => {
+        if (this.openGroup === g) this.openGroup = null; // later writes form the next group
+        return this.append(g.records);
+      });
+      this.tail = g.done.catch(() => undefined);
+      this.openGroup = g;
+      group = g;
+    }
+    for (const r of records) {
+      group.records.push(r);
+      group.bytes += r.line.byteLength;
+    }
+    return group.done;
   }
 
   /** Closes the active file so that it becomes a complete `.jsonl` file. */
