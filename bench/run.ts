@@ -5,7 +5,8 @@
  * next to a baseline (zlib level 1 on one core over the same bytes).
  *
  *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
- *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--out bench/results]
+ *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--policy-names 0]
+ *                    [--out bench/results]
  *
  * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
  */
@@ -33,6 +34,8 @@ const { values: opt } = parseArgs({
     compression: { type: 'string', default: 'gzip,zstd' },
     out: { type: 'string', default: 'bench/results' },
     'max-buffered-mib': { type: 'string', default: '' },
+    // Share of User Activity records with a policy name in Policy (real LSS traffic; the schema refuses them).
+    'policy-names': { type: 'string', default: '0' },
   },
 });
 
@@ -75,10 +78,15 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       const secs = (now() - w0) / 1000;
       process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${Math.round((sink.stats.lines - s0.lines) / secs)} records/s delivered, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
     }, 1000);
+    const rejectedSoFar = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('zpa_relay_records_rejected_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    const r0 = await rejectedSoFar();
     const load = await runLoad(pool, { port: relay.ports.bench, connections, rate, durationMs, logType, now });
-    // Wait for the tail to be delivered (bounded).
+    // Wait for the tail to be settled: delivered, or refused by the schema (bounded).
     const deadline = now() + 30_000;
-    while (sink.stats.lines - s0.lines < load.records && now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (sink.stats.lines - s0.lines + (await rejectedSoFar()) - r0 < load.records && now() < deadline) await new Promise((r) => setTimeout(r, 100));
     clearInterval(progress);
     process.stdout.write('\n');
     const seconds = (now() - w0) / 1000;
@@ -92,14 +100,14 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       if (got !== undefined && sent >= 0) latencies.push(got - sent);
     }
     latencies.sort((a, b) => a - b);
-    const metrics = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
-    const rejected = metrics.split('\n').filter((l) => l.startsWith('zpa_relay_records_rejected_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const rejected = (await rejectedSoFar()) - r0;
     const result: StepResult = {
       label,
       connections,
       targetRate: rate,
       seconds,
-      recordsPerSecond: lines / seconds,
+      // Records the relay finished with: delivered, or checked, refused and dead-lettered.
+      recordsPerSecond: (lines + rejected) / seconds,
       mbPerSecondIn: (load.bytes / 1e6) / seconds,
       requestsPerSecond: (sink.stats.requests - s0.requests) / seconds,
       meanBodyBytes: bodySizes.reduce((n, b) => n + b, 0) / Math.max(1, bodySizes.length),
@@ -135,7 +143,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 }
 
 async function main(): Promise<void> {
-  const pool = recordPool(logType);
+  const pool = recordPool(logType, 1, Number(opt['policy-names']));
   const poolBytes = pool.reduce((n, b) => n + b.length, 0);
   // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB).
   const corpus = Buffer.concat(Array.from({ length: Math.ceil(64e6 / poolBytes) }, () => Buffer.concat(pool)));
@@ -156,7 +164,7 @@ async function main(): Promise<void> {
   const report = writeReport(String(opt.out), {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression },
+    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression, policyNameShare: Number(opt['policy-names']) },
     baseline: { zlibLevel1MBps: zlibMBps, ratio: corpus.length / gz.length },
     steps,
     sizing,

@@ -27,9 +27,12 @@ const POOL_RECORDS = 20_000;
 const CHUNK_RECORDS = 64;
 const PROBE_EVERY = 1000;
 
-/** Pre-generated newline-terminated records of one log type. */
-export function recordPool(logType: LogTypeName, seed = 1): Buffer[] {
-  const gen = new LssGenerator(seed);
+/**
+ * Pre-generated newline-terminated records of one log type. `policyNameShare` of User Activity records carry
+ * a policy name in Policy, as real LSS traffic does (the schema refuses them: they are dead-lettered).
+ */
+export function recordPool(logType: LogTypeName, seed = 1, policyNameShare = 0): Buffer[] {
+  const gen = new LssGenerator(seed, { policyNameShare });
   return Array.from({ length: POOL_RECORDS }, () => Buffer.from(gen.record(logType) + '\n'));
 }
 
@@ -46,7 +49,8 @@ export async function runLoad(pool: Buffer[], opts: LoadOptions): Promise<LoadRe
   let probeSeq = 0;
   let cursor = 0;
   const perConnRate = opts.rate / opts.connections;
-  const probeTemplate = pool.find((b) => b.includes('"ConnectionID": "')) ?? null;
+  // A probe must be delivered to be timed: never one whose Policy carries a name (the schema refuses those).
+  const probeTemplate = pool.find((b) => b.includes('"ConnectionID": "') && !/"Policy": "[^"\d]/.test(b.toString())) ?? null;
 
   const nextChunk = (): Buffer => {
     const parts: Buffer[] = [];
