@@ -20,7 +20,8 @@ COPY . .
 # `npm ci` runs the `prepare` script: tsc (a dev dependency) and the native addon build, so the dev
 # dependencies are pruned only after it. ZPA_NATIVE_REQUIRED=1: an image must not ship without the simdjson
 # engine because a compiler was missing (the relay would fall back to the slower reference engine).
-RUN ZPA_NATIVE_REQUIRED=1 npm ci --no-audit --no-fund
+ENV ZPA_NATIVE_REQUIRED=1
+RUN npm ci --no-audit --no-fund
 RUN npm prune --omit=dev --no-audit --no-fund
 # The runtime needs only the compiled addons: keep native/build/Release/*.node (the directory always
 # exists, possibly empty, so the COPY below works with or without a native addon).

@@ -340,6 +340,8 @@ test('the image built from the Dockerfile runs as uid 10001 on a read-only root,
       await exited;
     }
     assert.match(out, /"msg":"zpa-relay ready"/);
+    // The image carries the native addon and the runtime stage loads it: the workers run the simdjson engine.
+    assert.match(out, /"engine":"simdjson"[^\n]*"msg":"zpa-relay ready"/, 'the image runs the simdjson engine');
     // Every record sent is in the output volume, and nothing was written outside the volumes.
     const outDir = path.join(R, 'var/lib/zpa-relay/out', UA);
     const delivered = fs.readdirSync(outDir).filter((f) => f.endsWith('.gz'))
