@@ -11,7 +11,7 @@ import type { BatchResult, BatchTask, RejectedRecord } from './batch-types.js';
 import { createEngine } from './engines/create-engine.js';
 import type { BatchEngine, BatchVerdicts } from './engines/engine-types.js';
 import { SimdjsonEngine } from './engines/simdjson-engine.js';
-import { LINE_TOO_LONG } from './engines/engine-types.js';
+import { LINE_ACCEPTED, LINE_TOO_LONG } from './engines/engine-types.js';
 import { precompress } from './precompress.js';
 
 const TOO_LONG_HEAD_BYTES = 64 * 1024;
@@ -36,11 +36,6 @@ function engineFor(t: BatchTask): Promise<BatchEngine> {
 export default async function checkBatch(task: BatchTask): Promise<BatchResult> {
   const engine = await engineFor(task);
   const data = Buffer.from(task.data);
-  // Accepted records are written over the input, in place: each lands at or before where it was read (the
-  // lines before it are accepted or dropped), so nothing unread is overwritten, and when every line is
-  // accepted as is nothing moves at all. The input's buffer then goes back as the result: no allocation, no
-  // copy, and no dead batch left in this worker for its GC (memory the relay's byte budget cannot see). A
-  // repair that lengthens a line past the room it has switches to a separate, growing buffer.
   let out = data;
   let inPlace = true;
   let outLen = 0;
@@ -57,7 +52,8 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
   const reject = (logType: string | null, reason: RejectReason, field: string | undefined, message: string, line: Buffer) => {
     const length = line.length;
     const kept = length > TOO_LONG_HEAD_BYTES && reason === 'line_too_long' ? line.subarray(0, TOO_LONG_HEAD_BYTES) : line;
-    rejected.push({ logType, reason, field, message, line: Uint8Array.from(kept), length });
+    // A view, not a copy: with refused lines in the batch the input is never written over (see below).
+    rejected.push({ logType, reason, field, message, line: inPlace ? Uint8Array.from(kept) : kept, length });
     const lt = logType ?? 'unknown';
     const key = `${lt}\0${reason}`;
     const c = rejectedCounts.get(key);
@@ -76,6 +72,22 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     v = engine.reference.checkBatch(data, task.logType, task.maxLineBytes);
   }
   const { starts, ends: lineEnds, status, typeIndex: lineType, eventTimes, logTypes, outcomes } = v;
+  // Where accepted records go. When every line is accepted they are written over the input, in place: each
+  // lands at or before where it was read, so nothing unread is overwritten, and without repairs nothing moves
+  // at all; the input's buffer then goes back as the result (no allocation, no copy, no dead batch left in
+  // this worker for its GC: memory the relay's byte budget cannot see). A repair that lengthens a line past
+  // its room switches to a separate, growing buffer. When some lines are refused, the input stays as it is
+  // (refused lines are packed straight from it) and the accepted ones are copied into a buffer of their size.
+  let acceptedBytes = 0;
+  let refused = false;
+  for (let i = 0; i < v.count; i++) {
+    if (status[i] === LINE_ACCEPTED) acceptedBytes += lineEnds[i]! - starts[i]! + 1;
+    else refused = true;
+  }
+  if (refused) {
+    out = Buffer.allocUnsafeSlow(acceptedBytes + 1024);
+    inPlace = false;
+  }
   for (let i = 0; i < v.count; i++) {
     const line = data.subarray(starts[i]!, lineEnds[i]!);
     if (status[i] === LINE_TOO_LONG) {

@@ -53,7 +53,7 @@ test('worker: accepted bytes are exactly the accepted lines, whether they stay i
   const plain = Array.from({ length: 6 }, () => gen.userStatus());
   const cases: Array<[string, string[], string[]]> = [
     ['all accepted as is (nothing moves)', plain, plain],
-    ['a rejected line first (the rest move down)', ['{"no": "schema"}', ...plain], plain],
+    ['refused lines first, between and last', ['{"no": "schema"}', plain[0]!, '{"no": 2}', ...plain.slice(1), '{"no": 3}'], plain],
     ['syslog <PRI> stripped (shorter)', plain.map((l, i) => (i % 2 ? `<13>${l}` : l)), plain],
     ['empty_list repaired (longer) in the middle', plain.map((l, i) => (i === 2 ? grown(l) : l)), plain.map((l, i) => (i === 2 ? repaired(l) : l))],
     ['CRLF and empty lines', plain.flatMap((l) => [`${l}\r`, '']), plain],
@@ -63,6 +63,9 @@ test('worker: accepted bytes are exactly the accepted lines, whether they stay i
       const r = await run(Buffer.from(lines.join('\n') + '\n'), engine, 'Zscaler.ZPA.UserStatus');
       assert.equal(r['accepted'], expected.map((l) => `${l}\n`).join(''), `${label} (${engine})`);
       assert.deepEqual(r['ends'], expected.map((_, i) => expected.slice(0, i + 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)), `${label} (${engine}) ends`);
+      // Refused lines travel to the dead-letter store as they were read.
+      const refused = (r['rejected'] as Array<{ line: Uint8Array }>).map((x) => Buffer.from(x.line).toString());
+      assert.deepEqual(refused, lines.filter((l) => l.startsWith('{"no"')), `${label} (${engine}) refused lines`);
     }
   }
 });
