@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
  *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--policy-names 0]
- *                    [--out bench/results]
+ *                    [--relay-config '{"batch":{"maxBytes":1048576}}'] [--out bench/results]
  *
  * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
  */
@@ -36,6 +36,8 @@ const { values: opt } = parseArgs({
     'max-buffered-mib': { type: 'string', default: '' },
     // Share of User Activity records with a policy name in Policy (real LSS traffic; the schema refuses them).
     'policy-names': { type: 'string', default: '0' },
+    // More relay settings to try, as JSON merged over the bench's config (e.g. batch, workers, onReject).
+    'relay-config': { type: 'string', default: '{}' },
   },
 });
 
@@ -61,6 +63,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
       deadLetter: { path: join(dir, 'dl') },
       ...(opt['max-buffered-mib'] ? { maxBufferedBytes: Number(opt['max-buffered-mib']) * 1024 * 1024 } : {}),
+      ...(JSON.parse(String(opt['relay-config'])) as Record<string, unknown>),
     }),
   );
   const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir });
