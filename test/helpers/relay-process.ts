@@ -18,11 +18,12 @@ export interface RelayProcess {
   exited: Promise<number | null>;
 }
 
-export async function spawnRelay(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<RelayProcess> {
+/** `bin`: another launcher than this checkout's (the bench's --relay-bin compares two builds). */
+export async function spawnRelay(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; bin?: string } = {}): Promise<RelayProcess> {
   // ZPA_RELAY_NODE_ARGS: extra node flags for the relay process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
   // profile it under the bench); NODE_OPTIONS cannot carry those.
   const nodeArgs = (process.env['ZPA_RELAY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, opts.bin ?? BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   let err = '';
   let buf = '';

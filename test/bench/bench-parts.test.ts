@@ -1,0 +1,72 @@
+/**
+ * The bench's own parts count what they claim: the load generator's totals equal what a TCP peer reads, and
+ * the Panther stand-in counts every line and finds every latency probe in zstd and gzip bodies. The capacity
+ * figures operators size deployments with are only as good as these counts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
+import { request } from 'undici';
+import { BenchSink, PROBE_MARK } from '../../bench/e2e/bench-sink.js';
+import { recordPool, runLoad } from '../../bench/e2e/load-generator.js';
+import { loadZstd } from '../../src/sink/zstd-body.js';
+
+const now = () => performance.now();
+
+test('the load generator reports exactly the records, bytes and probes a TCP peer reads', async () => {
+  const pool = recordPool('Zscaler.ZPA.UserActivity', 3).slice(0, 700);
+  let bytes = 0;
+  let lines = 0;
+  const probes = new Set<number>();
+  let carry = '';
+  const server = createServer((s) =>
+    s.on('data', (d: Buffer) => {
+      bytes += d.length;
+      const text = carry + d.toString('latin1');
+      const parts = text.split('\n');
+      carry = parts.pop()!;
+      for (const line of parts) {
+        lines++;
+        const at = line.indexOf(PROBE_MARK);
+        if (at >= 0) probes.add(Number(line.slice(at + PROBE_MARK.length, line.indexOf('"', at))));
+      }
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // One connection: the peer's carry above is per stream.
+  const load = await runLoad(pool, { port: (server.address() as AddressInfo).port, connections: 1, rate: 20_000, durationMs: 400, logType: 'Zscaler.ZPA.UserActivity', now });
+  await new Promise((r) => setTimeout(r, 200));
+  server.close();
+  assert.ok(load.records > 1000, `sent ${load.records}`);
+  assert.equal(lines, load.records);
+  assert.equal(bytes, load.bytes);
+  assert.equal(carry, '', 'every write ends at a record boundary');
+  assert.ok(load.probesSent.size >= 1);
+  assert.deepEqual([...probes].sort((a, b) => a - b), [...load.probesSent.keys()].sort((a, b) => a - b));
+});
+
+test('the stand-in counts lines and finds probes in zstd (several frames) and gzip bodies, and refuses corrupt zstd', async () => {
+  const sink = new BenchSink(now);
+  await sink.start();
+  try {
+    const line = (i: number, probe?: number) => `{"ConnectionID": "${probe === undefined ? `c${i}` : `${PROBE_MARK}${probe}`}", "Host": "a~b"}\n`;
+    const first = Array.from({ length: 500 }, (_, i) => line(i, i === 10 ? 7 : undefined)).join('');
+    const second = Array.from({ length: 300 }, (_, i) => line(i, i === 299 ? 8 : undefined)).join('');
+    const zstd = loadZstd()!;
+    const body = Buffer.concat([zstd.compress(Buffer.from(first)), zstd.compress(Buffer.from(second))]);
+    const post = async (b: Buffer) => (await request(sink.url, { method: 'POST', body: b, headers: { 'content-length': String(b.length) } })).statusCode;
+    assert.equal(await post(body), 200);
+    assert.equal(await post(gzipSync(second)), 200);
+    assert.equal(sink.stats.lines, 1100);
+    assert.equal(sink.stats.rawBytes, first.length + 2 * second.length);
+    assert.deepEqual([...sink.stats.probes.keys()].sort(), [7, 8]);
+    const corrupt = Buffer.from(body);
+    corrupt.fill(0xff, 20, 60);
+    assert.equal(await post(corrupt), 400);
+    assert.equal(sink.stats.lines, 1100, 'a refused body counts nothing');
+  } finally {
+    await sink.close();
+  }
+});
