@@ -10,6 +10,7 @@
  * probes, one in a thousand records, are built as they go.
  */
 import { connect, type Socket } from 'node:net';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { LssGenerator, type LogTypeName } from '../lss/generate.js';
 import { PROBE_MARK } from './bench-sink.js';
 
@@ -110,7 +111,11 @@ export async function runLoad(pool: Buffer[], opts: LoadOptions): Promise<LoadRe
           result.bytes += p.length;
           sentHere++;
         }
+        // Yield even when the write went straight to the kernel: the stand-in shares this event loop, and a
+        // loop of writes that all complete at once (the relay reading as fast as it is sent) would hold its
+        // requests, and so the relay's deliveries, until a socket filled up.
         if (!ok) await new Promise((r) => s.once('drain', r));
+        else await setImmediatePromise();
       }
       await new Promise<void>((r) => s.end(r));
     }),
