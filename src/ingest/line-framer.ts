@@ -1,8 +1,8 @@
 /**
  * Newline framing of one connection's byte stream. Knows nothing of JSON.
  *
- * Hot path: the main thread does one `lastIndexOf(0x0a)` per read and hands whole blocks of complete
- * lines on; splitting a block into lines happens in the worker threads. Only the unterminated tail of a
+ * Hot path: the main thread does one `lastIndexOf(0x0a)` per read (and an `indexOf` when a line straddles
+ * two reads) and hands whole blocks of complete lines on; splitting a block into lines happens in the worker threads. Only the unterminated tail of a
  * connection (the carry) is kept here, and it is never allowed to grow past `maxLineBytes`: past that the
  * line is discarded as it streams in, keeping its first 64 KiB for the dead-letter record and its length.
  */
@@ -53,15 +53,18 @@ export class LineFramer {
       this.hold(chunk);
       return;
     }
-    const lines = chunk.subarray(0, last + 1);
+    let from = 0;
     if (this.carryBytes > 0) {
-      this.carry.push(lines);
-      this.out.block(Buffer.concat(this.carry, this.carryBytes + lines.length));
+      // Only the line that straddles the reads is joined; the rest of the read goes on as it is. (Joining
+      // the carry with the whole read copied nearly every byte once more: LSS lines rarely end a read.)
+      const first = chunk.indexOf(NL);
+      this.carry.push(chunk.subarray(0, first + 1));
+      this.out.block(Buffer.concat(this.carry, this.carryBytes + first + 1));
       this.carry = [];
       this.carryBytes = 0;
-    } else {
-      this.out.block(lines);
+      from = first + 1;
     }
+    if (from <= last) this.out.block(chunk.subarray(from, last + 1));
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
   }
 
