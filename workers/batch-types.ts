@@ -60,7 +60,9 @@ export interface BatchResult {
   repairs: Record<string, number>;
   /** Bytes of the task's input. */
   inputBytes: number;
-  /** `accepted` compressed as the task's `compress` asked (absent when it did not, or nothing was accepted). */
+  /** `accepted` compressed as the task's `compress` asked, in runs (absent when it did not, or nothing was accepted). */
   compressed?: Uint8Array;
+  /** Per run of `compressed`: [end record (exclusive), end byte in `compressed`] (workers/precompress.ts). */
+  compressedRuns?: Uint32Array;
   compression?: Precompression;
 }

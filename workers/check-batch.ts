@@ -157,9 +157,10 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     inputBytes: data.length,
   };
   if (task.compress !== undefined && outLen > 0) {
-    const compressed = precompress(result.accepted, task.compress);
+    const compressed = precompress(result.accepted, task.compress, result.ends);
     if (compressed !== undefined) {
-      result.compressed = compressed;
+      result.compressed = compressed.bytes;
+      result.compressedRuns = compressed.runs;
       result.compression = task.compress;
     }
   }
@@ -171,7 +172,7 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
 function movable(result: BatchResult): object {
   const buffers = [result.accepted.buffer, result.ends.buffer, result.typeIndex.buffer, result.eventTimes.buffer];
   if (result.rejected.byteLength > 0 && result.rejected.buffer !== result.accepted.buffer) buffers.push(result.rejected.buffer);
-  if (result.compressed !== undefined) buffers.push(result.compressed.buffer);
+  if (result.compressed !== undefined) buffers.push(result.compressed.buffer, result.compressedRuns!.buffer);
   return {
     [Piscina.transferableSymbol]: [...new Set(buffers)],
     [Piscina.valueSymbol]: result,

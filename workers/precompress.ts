@@ -1,11 +1,11 @@
 /**
  * Compresses a batch's accepted bytes in the worker, in the form the HTTP output packs into bodies (see
- * src/sink/gzip-body.ts and zstd-body.ts): gzip = one raw-deflate run ended by a sync flush, zstd = one frame.
+ * src/sink/gzip-body.ts and zstd-body.ts), in runs of whole records: gzip = raw deflate ended by a sync
+ * flush, zstd = a frame, each run on its own so that any run may start a body.
  *
  * Why here: compression is the largest cost per byte, and with the simdjson engine the workers sit mostly
  * idle while the main thread paid for zlib's stream plumbing per segment (about 15% of its busy time in a
- * profile at full speed) and, for zstd, for the compression itself. A batch is at most batch.maxBytes
- * (512 KiB by default), large enough that its own dictionary costs about 1% of ratio.
+ * profile at full speed) and, for zstd, for the compression itself.
  */
 import { createRequire } from 'node:module';
 import { constants as zc, deflateRawSync } from 'node:zlib';
@@ -19,33 +19,92 @@ interface ZstdBinding {
 }
 
 /**
- * One zstd context per worker and level, writing into one scratch buffer that grows to the largest batch.
- * zstd-napi's compress() allocates a destination of compressBound(input) per call and then copies the
- * frame out of it; with the context and scratch kept, each batch costs one exact-size copy. Measured on
- * 512 KiB batches of User Activity records, one core: 741-767 MB/s instead of 551-741 (less malloc, fewer
- * page faults on fresh destinations).
+ * One zstd context per worker and level, writing a batch's frames one after another into one scratch buffer
+ * that grows to the largest batch. zstd-napi's compress() allocates a destination of compressBound(input)
+ * per call and copies the frame out of it; here a batch costs one exact-size copy. Measured on 512 KiB
+ * batches of User Activity records, one core: 741-767 MB/s instead of 551-741 (less malloc, fewer page
+ * faults on fresh destinations).
  */
 let zstdState: { level: number; cctx: InstanceType<ZstdBinding['CCtx']>; scratch: Uint8Array; binding: ZstdBinding } | null = null;
 
-function zstdFrame(raw: Uint8Array, level: number): Uint8Array {
+function zstdContext(level: number): NonNullable<typeof zstdState> {
   if (zstdState === null || zstdState.level !== level) {
     const binding = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBinding;
     const cctx = new binding.CCtx();
     cctx.setParameter(binding.CParameter.compressionLevel, level);
     zstdState = { level, cctx, scratch: new Uint8Array(0), binding };
   }
-  const bound = zstdState.binding.compressBound(raw.length);
-  if (zstdState.scratch.length < bound) zstdState.scratch = new Uint8Array(bound);
-  const n = zstdState.cctx.compress2(zstdState.scratch, raw);
-  return zstdState.scratch.slice(0, n);
+  return zstdState;
 }
 
-/** The compressed bytes in their own buffer (transferable), or undefined when the format is not available here. */
-export function precompress(raw: Uint8Array, how: Precompression): Uint8Array | undefined {
-  if (how.format === 'zstd') return loadZstd() === null ? undefined : zstdFrame(raw, how.level);
-  // chunkSize 128 KiB: a 512 KiB batch's output fits in one chunk, so zlib runs in one call.
-  const out = deflateRawSync(raw, { level: how.level, finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 128 * 1024 });
-  // Copy to an exact-size buffer of its own: zlib's output may share a larger or pooled ArrayBuffer, which
+/**
+ * Raw bytes per independently compressed run. The HTTP output packs runs into bodies whole, so a run is the
+ * granularity at which a body fills (a 1 MB body holds about thirty zstd runs of User Activity records); a
+ * run compresses about 1.4% worse than one long stream (measured for gzip in src/sink/gzip-body.ts), so runs
+ * are as large as that granularity allows. The same size as the sink's own segments (SEGMENT_RAW_BYTES).
+ */
+export const RUN_RAW_BYTES = 256 * 1024;
+
+/** A batch's accepted bytes compressed run by run: `runs` holds, per run, [end record (exclusive), end byte in `bytes`]. */
+export interface CompressedRuns {
+  bytes: Uint8Array;
+  runs: Uint32Array;
+}
+
+/**
+ * Compresses `raw` (records ending at `ends`) in runs of about RUN_RAW_BYTES cut at record boundaries, each
+ * run on its own (gzip: raw deflate ended by a sync flush; zstd: a frame), into one transferable buffer; or
+ * undefined when the format is not available here.
+ */
+export function precompress(raw: Uint8Array, how: Precompression, ends: Uint32Array = Uint32Array.of(raw.length)): CompressedRuns | undefined {
+  if (how.format === 'zstd' && loadZstd() === null) return undefined;
+  // Runs of equal size near RUN_RAW_BYTES rather than full runs and a small remainder, which would compress worse.
+  const target = raw.length / Math.max(1, Math.round(raw.length / RUN_RAW_BYTES));
+  const runs: number[] = [];
+  const cuts: Array<[number, number]> = [];
+  let from = 0;
+  for (let i = 0; i < ends.length; ) {
+    let j = i;
+    while (j < ends.length - 1 && ends[j]! - from < target) j++;
+    // Records i..j (inclusive) make the run: the first record that reaches the target ends it.
+    cuts.push([from, ends[j]!]);
+    runs.push(j + 1);
+    from = ends[j]!;
+    i = j + 1;
+  }
+  return how.format === 'zstd' ? zstdRuns(raw, cuts, runs, how.level) : deflateRuns(raw, cuts, runs, how.level);
+}
+
+/** zstd frames written one after another into the worker's scratch, then copied out once. */
+function zstdRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds: number[], level: number): CompressedRuns {
+  const z = zstdContext(level);
+  let bound = 0;
+  for (const [a, b] of cuts) bound += z.binding.compressBound(b - a);
+  if (z.scratch.length < bound) z.scratch = new Uint8Array(bound);
+  const runs = new Uint32Array(cuts.length * 2);
+  let size = 0;
+  cuts.forEach(([a, b], k) => {
+    size += z.cctx.compress2(z.scratch.subarray(size), raw.subarray(a, b));
+    runs[2 * k] = recordEnds[k]!;
+    runs[2 * k + 1] = size;
+  });
+  return { bytes: z.scratch.slice(0, size), runs };
+}
+
+/** Sync-flushed raw deflate runs, each with an empty dictionary (a run may start a body), joined into one buffer. */
+function deflateRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds: number[], level: number): CompressedRuns {
+  // chunkSize 128 KiB: a run's output fits in one chunk, so zlib runs in one call.
+  const parts = cuts.map(([a, b]) => deflateRawSync(raw.subarray(a, b), { level, finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 128 * 1024 }));
+  const runs = new Uint32Array(cuts.length * 2);
+  // Copied into an exact-size buffer of its own: zlib's output may share a larger or pooled ArrayBuffer, which
   // must not be transferred away (nor held for its slack).
-  return new Uint8Array(out);
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let size = 0;
+  parts.forEach((p, k) => {
+    bytes.set(p, size);
+    size += p.length;
+    runs[2 * k] = recordEnds[k]!;
+    runs[2 * k + 1] = size;
+  });
+  return { bytes, runs };
 }

@@ -28,7 +28,16 @@ export class RecordAccumulator {
     if (pc !== undefined && this.keepPrecompressed(chunk)) {
       const raw = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
       const compressed = Buffer.from(pc.bytes.buffer, pc.bytes.byteOffset, pc.bytes.byteLength);
-      this.pieces.push({ start, end: this.pending.length, raw, compressed });
+      const runs = pc.runs ?? Uint32Array.of(chunk.ends.length, compressed.length);
+      let record = 0;
+      let byte = 0;
+      for (let k = 0; k < runs.length; k += 2) {
+        const end = runs[k]!;
+        const rawFrom = record === 0 ? 0 : chunk.ends[record - 1]!;
+        this.pieces.push({ start: start + record, end: start + end, raw: raw.subarray(rawFrom, chunk.ends[end - 1]), compressed: compressed.subarray(byte, runs[k + 1]) });
+        record = end;
+        byte = runs[k + 1]!;
+      }
     }
     this.pendingBytes += chunk.data.byteLength;
     if (this.pendingBytes >= this.thresholdBytes()) this.cut();

@@ -27,6 +27,11 @@ export interface Precompression {
 
 export interface PrecompressedData extends Precompression {
   bytes: Uint8Array;
+  /**
+   * The runs `bytes` holds, each compressed on its own: per run [end record (exclusive), end byte in `bytes`].
+   * Absent: one run of every record.
+   */
+  runs?: Uint32Array;
 }
 
 /** One record on its way out, without its '\n'. */

@@ -122,7 +122,7 @@ function withPrecompressed(input: readonly Buffer[], format: 'gzip' | 'zstd'): P
   for (const n of [1, 37, 200, 450, 120]) {
     if (at + n > input.length) break;
     const raw = Buffer.concat(input.slice(at, at + n).flatMap((r) => [r, Buffer.from('\n')]));
-    pieces.push({ start: at, end: at + n, raw, compressed: Buffer.from(precompress(raw, { format, level: 1 })!) });
+    pieces.push({ start: at, end: at + n, raw, compressed: Buffer.from(precompress(raw, { format, level: 1 })!.bytes) });
     at += n + 5;
   }
   return pieces;

@@ -44,3 +44,17 @@ test('the group is handed over at the size threshold, and the pieces start again
   acc.cut();
   assert.deepEqual(out.map((g) => g.pieces.map((p) => [p.start, p.end])), [[[0, 1], [1, 2]], [[0, 1]]]);
 });
+
+test('a chunk compressed in several runs becomes one piece per run, each with its own raw and compressed bytes', () => {
+  const out: Array<{ records: OutRecord[]; pieces: Precompressed[] }> = [];
+  const acc = new RecordAccumulator(60_000, () => 1 << 30, (records, pieces) => out.push({ records, pieces }), () => true);
+  acc.add(chunk(['z']));
+  // Runs: records [0, 2) in bytes [0, 2), [2, 3) in [2, 3), [3, 5) in [3, 6).
+  acc.add(chunk(['a', 'bb', 'ccc', 'dd', 'e'], { format: 'zstd', level: 1, bytes: new Uint8Array([1, 2, 3, 4, 5, 6]), runs: Uint32Array.of(2, 2, 3, 3, 5, 6) }));
+  acc.cut();
+  assert.deepEqual(out[0]!.pieces.map((p) => [p.start, p.end, p.raw.toString(), [...p.compressed]]), [
+    [1, 3, 'a\nbb\n', [1, 2]],
+    [3, 4, 'ccc\n', [3]],
+    [4, 6, 'dd\ne\n', [4, 5, 6]],
+  ]);
+});
