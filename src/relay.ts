@@ -11,6 +11,7 @@ import { RelayMetrics } from './metrics/metrics.js';
 import { AdminServer } from './metrics/admin-server.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import { LineBatcher } from './ingest/line-batcher.js';
+import { BATCH_SLACK_BYTES, BatchBuffers } from './ingest/batch-buffers.js';
 import { ByteBudget } from './ingest/byte-budget.js';
 import { IngestGate } from './ingest/ingest-gate.js';
 import { IncidentLog } from './ingest/incident-log.js';
@@ -50,6 +51,8 @@ export class Relay {
   private readonly admin: AdminServer;
   private readonly listeners: TcpListener[] = [];
   private readonly batchers = new Map<string, LineBatcher>();
+  /** The buffers batches are built in, recycled once their records are settled (shared by every listener). */
+  readonly buffers: BatchBuffers;
   private readonly budget: ByteBudget;
   private readonly gate: IngestGate;
   private readonly spool: Spool | null;
@@ -95,6 +98,9 @@ export class Relay {
     this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused) => this.gate.set('buffer_full', paused));
     this.metrics.readBufferedBytes(() => this.budget.heldBytes);
     this.engine = config.workers.engine === 'auto' ? detectEngine() : config.workers.engine;
+    // Free buffers kept: about 8 MiB' worth, enough for the batches one delivered body releases at once.
+    const capacity = config.batch.maxBytes + BATCH_SLACK_BYTES;
+    this.buffers = new BatchBuffers(capacity, Math.max(2, Math.floor((8 * 1024 * 1024) / capacity)));
     this.spool = config.spool.path
       ? new Spool(config.spool, {
           sizeChanged: (bytes, segments) => {
@@ -157,7 +163,7 @@ export class Relay {
     // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
     this.replay(replay);
     for (const lc of cfg.listeners) {
-      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data) => this.ingest(lc.name, lc.logType, lc.maxLineBytes, data)));
+      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data, length) => this.ingest(lc.name, lc.logType, lc.maxLineBytes, data, length), undefined, this.buffers));
       const listener = new TcpListener(lc, {
         block: (name, data) => {
           this.budget.adjust(data.length);
@@ -193,26 +199,26 @@ export class Relay {
     this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: this.engine, workerThreads: threads }, 'zpa-relay ready');
   }
 
-  /** A batch framed from a listener: spooled first (when the spool is on), then handed to the pool. */
-  private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer): void {
+  /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */
+  private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, length: number): void {
     const read = this.bytesRead.get(listener) ?? 0;
     if (read > 0) {
       this.metrics.receivedBytes.inc({ listener }, read);
       this.bytesRead.set(listener, 0);
     }
-    let ticket: BatchTicket | undefined;
+    let acknowledge: (() => void) | undefined;
     if (this.spool) {
       try {
-        const id = this.spool.append({ listener, logType, time: Date.now() }, Buffer.from(data));
+        const id = this.spool.append({ listener, logType, time: Date.now() }, Buffer.from(data, 0, length));
         const spool = this.spool;
-        ticket = new BatchTicket(() => spool.ack(id));
+        acknowledge = () => spool.ack(id);
       } catch (err) {
         // Disk full or an I/O error: this batch goes on in memory only; ingestion pauses until the volume takes writes.
         this.metrics.spoolWriteErrors.inc();
         this.onSpoolUnwritable(err as NodeJS.ErrnoException);
       }
     }
-    this.submit(listener, logType, maxLineBytes, data, ticket, false);
+    this.submit(listener, logType, maxLineBytes, data, length, acknowledge, false);
   }
 
   private onSpoolUnwritable(err: NodeJS.ErrnoException): void {
@@ -237,11 +243,10 @@ export class Relay {
     for (const b of batches) {
       const lc = this.config.listeners.find((l) => l.name === b.meta.listener);
       const spool = this.spool!;
-      const ticket = new BatchTicket(() => spool.ack(b.id));
       const ab = new ArrayBuffer(b.data.length);
       Buffer.from(ab).set(b.data);
       this.budget.adjust(ab.byteLength);
-      this.submit(b.meta.listener, lc?.logType ?? b.meta.logType, lc?.maxLineBytes ?? 1024 * 1024, ab, ticket, true);
+      this.submit(b.meta.listener, lc?.logType ?? b.meta.logType, lc?.maxLineBytes ?? 1024 * 1024, ab, ab.byteLength, () => spool.ack(b.id), true);
     }
   }
 
@@ -267,13 +272,22 @@ export class Relay {
     }
   }
 
-  /** Hands one batch to the pool; its buffer is moved, not copied. */
-  private submit(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, ticket: BatchTicket | undefined, replayed: boolean): void {
-    const inputBytes = data.byteLength;
+  /**
+   * Hands one batch (the first `length` bytes of `data`) to the pool; its buffer is moved, not copied.
+   * `acknowledge` (the spool's) runs once every record of the batch is settled; so does the return of its
+   * buffers for reuse: nothing refers to them after that.
+   */
+  private submit(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, length: number, acknowledge: (() => void) | undefined, replayed: boolean): void {
+    let accepted: ArrayBuffer | undefined;
+    const ticket = new BatchTicket(() => {
+      acknowledge?.();
+      if (accepted !== undefined) this.buffers.give(accepted);
+    });
     const task: BatchTask = {
       listener,
       logType,
       data,
+      dataLength: length,
       maxLineBytes,
       schemasPath: this.config.schemas.path,
       stripSyslogPri: this.config.repairs.stripSyslogPri,
@@ -283,13 +297,18 @@ export class Relay {
       compress: this.sink?.precompression,
     };
     const p = this.pool!.run(task, { transferList: [data] })
-      .then((res: BatchResult) => this.router.route(listener, res, ticket, replayed))
+      .then((res: BatchResult) => {
+        accepted = res.accepted.buffer as ArrayBuffer;
+        // The input, when the accepted records went elsewhere: the worker copied out all it needed from it.
+        if (res.spare !== undefined) this.buffers.give(res.spare);
+        return this.router.route(listener, res, ticket, replayed);
+      })
       .catch((err: Error) => {
         // Only a dead worker gets here (the engine never throws for bad input). The batch stays unacknowledged
         // in the spool (when on), so the next start replays it.
-        this.budget.adjust(-inputBytes);
+        this.budget.adjust(-length);
         this.metrics.workerErrors.inc();
-        this.log.error({ err: err.message, listener, bytes: inputBytes, spooled: ticket !== undefined }, 'worker failed on a batch');
+        this.log.error({ err: err.message, listener, bytes: length, spooled: acknowledge !== undefined }, 'worker failed on a batch');
       })
       .finally(() => this.tasks.delete(p));
     this.tasks.add(p);

@@ -10,8 +10,9 @@ export interface BatchTask {
   listener: string;
   /** A loaded log type, or 'auto'. */
   logType: string;
-  /** Complete lines, each ending in '\n' (moved, not copied, from the main thread). */
+  /** Complete lines, each ending in '\n', in the first `dataLength` bytes (all of it when absent); moved, not copied, from the main thread. */
   data: ArrayBuffer;
+  dataLength?: number;
   maxLineBytes: number;
   /** Schema directory ('' = bundled) and repair switches; the worker caches one engine per distinct value. */
   schemasPath: string;
@@ -60,6 +61,8 @@ export interface BatchResult {
   repairs: Record<string, number>;
   /** Bytes of the task's input. */
   inputBytes: number;
+  /** The task's buffer, handed back for reuse when `accepted` is not in it (nothing in the result refers to it). */
+  spare?: ArrayBuffer;
   /** `accepted` compressed as the task's `compress` asked, in runs (absent when it did not, or nothing was accepted). */
   compressed?: Uint8Array;
   /** Per run of `compressed`: [end record (exclusive), end byte in `compressed`] (workers/precompress.ts). */

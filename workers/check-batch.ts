@@ -35,7 +35,8 @@ function engineFor(t: BatchTask): Promise<BatchEngine> {
 
 export default async function checkBatch(task: BatchTask): Promise<BatchResult> {
   const engine = await engineFor(task);
-  const data = Buffer.from(task.data);
+  // Only the first dataLength bytes are the batch: the buffer is recycled, and what follows is left from earlier use.
+  const data = Buffer.from(task.data, 0, task.dataLength ?? task.data.byteLength);
   let out = data;
   let inPlace = true;
   let outLen = 0;
@@ -156,6 +157,8 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     repairs,
     inputBytes: data.length,
   };
+  // Rejections are packed copies and accepted records are elsewhere: the input can go back for reuse.
+  if (accepted.buffer !== task.data) result.spare = task.data;
   if (task.compress !== undefined && outLen > 0) {
     const compressed = precompress(result.accepted, task.compress, result.ends);
     if (compressed !== undefined) {
@@ -171,6 +174,7 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
 /** Wraps a result so Piscina transfers its buffers (the Transferable protocol of piscina). */
 function movable(result: BatchResult): object {
   const buffers = [result.accepted.buffer, result.ends.buffer, result.typeIndex.buffer, result.eventTimes.buffer];
+  if (result.spare !== undefined) buffers.push(result.spare);
   if (result.rejected.byteLength > 0 && result.rejected.buffer !== result.accepted.buffer) buffers.push(result.rejected.buffer);
   if (result.compressed !== undefined) buffers.push(result.compressed.buffer, result.compressedRuns!.buffer);
   return {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineFramer, TOO_LONG_HEAD_BYTES } from '../../src/ingest/line-framer.js';
 import { LineBatcher } from '../../src/ingest/line-batcher.js';
+import { BatchBuffers } from '../../src/ingest/batch-buffers.js';
 import { ByteBudget } from '../../src/ingest/byte-budget.js';
 
 function collect(max: number) {
@@ -60,17 +61,41 @@ test('an over-long line cut by the connection closing is still reported', () => 
 });
 
 test('the batcher hands over transferable buffers by size and by time', async () => {
-  const got: ArrayBuffer[] = [];
-  const b = new LineBatcher({ maxBytes: 100, maxRecords: 1000, maxWaitMs: 20 }, (ab) => got.push(ab));
+  const got: Array<{ ab: ArrayBuffer; length: number }> = [];
+  const b = new LineBatcher({ maxBytes: 100, maxRecords: 1000, maxWaitMs: 20 }, (ab, length) => got.push({ ab, length }));
   b.add(Buffer.from('x'.repeat(60) + '\n'));
   assert.equal(got.length, 0);
   b.add(Buffer.from('y'.repeat(60) + '\n'));
   assert.equal(got.length, 1, 'flushed by size');
-  assert.equal(got[0].byteLength, 122);
+  assert.equal(got[0]!.length, 122);
+  assert.equal(Buffer.from(got[0]!.ab, 0, 122).toString(), 'x'.repeat(60) + '\n' + 'y'.repeat(60) + '\n');
   b.add(Buffer.from('z\n'));
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(got.length, 2, 'flushed by time');
-  assert.equal(Buffer.from(got[1]).toString(), 'z\n');
+  assert.equal(Buffer.from(got[1]!.ab, 0, got[1]!.length).toString(), 'z\n');
+  assert.notEqual(got[0]!.ab, got[1]!.ab, 'each batch has a buffer of its own');
+});
+
+test('batches are built in recycled buffers; a block longer than the room left goes in the next batch, one longer than a buffer alone', () => {
+  const pool = new BatchBuffers(100, 4);
+  const got: Array<{ ab: ArrayBuffer; text: string }> = [];
+  const b = new LineBatcher({ maxBytes: 80, maxRecords: 1000, maxWaitMs: 60_000 }, (ab, length) => got.push({ ab, text: Buffer.from(ab, 0, length).toString() }), undefined, pool);
+  b.add(Buffer.from('a'.repeat(49) + '\n'));
+  b.add(Buffer.from('b'.repeat(59) + '\n')); // 110 bytes would not fit the 100-byte buffer
+  assert.deepEqual(got.map((g) => g.text), ['a'.repeat(49) + '\n']);
+  b.add(Buffer.from('c'.repeat(149) + '\n')); // longer than any buffer
+  assert.deepEqual(got.map((g) => g.text.length), [50, 60, 150]);
+  assert.equal(got[0]!.ab.byteLength, 100);
+  assert.equal(got[2]!.ab.byteLength, 150, 'a buffer of its own size');
+  pool.give(got[0]!.ab);
+  pool.give(got[2]!.ab); // not the pool's size: not kept
+  assert.equal(pool.freeCount, 1);
+  b.add(Buffer.from('d\n'));
+  b.flush();
+  assert.equal(got[3]!.ab, got[0]!.ab, 'the given-back buffer is reused');
+  assert.equal(got[3]!.text, 'd\n');
+  for (let i = 0; i < 10; i++) pool.give(new ArrayBuffer(100));
+  assert.equal(pool.freeCount, 4, 'the free list is bounded');
 });
 
 test('the byte budget pauses at the high mark and resumes only below the low mark', () => {
