@@ -33,6 +33,17 @@ bool hasControlByte(const uint8_t* p, size_t n) {
   return acc != 0;
 }
 
+// The text of string value `v` when the line holds no backslash: the inside of its raw token (which starts
+// with the opening quote and ends with the closing one, perhaps followed by whitespace) is then already the
+// decoded text, as stage 1 validated the UTF-8 and raw control bytes are delegated. get_raw_json_string then
+// steps over the value, which is cheaper than leaving it to the object iterator to skip.
+bool plainStringText(od::value v, std::string_view& s) {
+  const std::string_view tok = trimToken(v.raw_json_token());
+  s = tok.substr(1, tok.size() - 2);
+  od::raw_json_string raw;
+  return v.get_raw_json_string().get(raw) == simdjson::SUCCESS;
+}
+
 // The syslog `<PRI>` prefix the reference strips (lss-repairs.ts syslogPriLength).
 bool hasSyslogPri(const uint8_t* p, size_t n) {
   if (n == 0 || p[0] != '<') return false;
@@ -86,8 +97,10 @@ void Checker::validate(od::value v) {
       return;
     }
     case json_type::string: {
+      // Without a backslash in the line every string is valid: get_raw_json_string only steps over it.
       std::string_view s;
-      if (v.get_string().get(s)) bad_ = true;
+      od::raw_json_string raw;
+      if (escapes_ ? v.get_string().get(s) : v.get_raw_json_string().get(raw)) bad_ = true;
       return;
     }
     case json_type::number:
@@ -128,7 +141,7 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
       break;
     case json_type::string: {
       std::string_view s;
-      if (v.get_string().get(s)) {
+      if (escapes_ ? v.get_string().get(s) != simdjson::SUCCESS : !plainStringText(v, s)) {
         bad_ = true;
         return OK;
       }
@@ -223,7 +236,7 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
       return OK;
     }
     std::string_view key = f.escaped_key();
-    if (std::memchr(key.data(), '\\', key.size()) != nullptr && f.unescaped_key(false).get(key)) {
+    if (escapes_ && std::memchr(key.data(), '\\', key.size()) != nullptr && f.unescaped_key(false).get(key)) {
       bad_ = true;
       return OK;
     }
@@ -340,6 +353,7 @@ void Checker::checkLine(const uint8_t* bytes, size_t length, int logType, LineRe
   if (length == 0 || hasSyslogPri(bytes, length) || hasControlByte(bytes, length)) return;
   if (length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) return;
   if (logType >= 0 ? !plan_->schemas[logType].native : !plan_->autoNative) return;
+  escapes_ = std::memchr(bytes, '\\', length) != nullptr;
   if (padded_.size() < length + simdjson::SIMDJSON_PADDING) padded_.resize(length + simdjson::SIMDJSON_PADDING + 4096);
   std::memcpy(padded_.data(), bytes, length);
   std::memset(padded_.data() + length, 0, simdjson::SIMDJSON_PADDING);

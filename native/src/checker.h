@@ -62,6 +62,9 @@ class Checker {
   bool tracking_ = false;
   size_t lastAuto_ = 0;
   bool bad_ = false;      // the line is not JSON the walk can vouch for: delegate it
+  // The line holds a backslash. Without one no key or string needs decoding: their raw bytes are their text,
+  // which spares get_string's copy and a search for a backslash per key and string.
+  bool escapes_ = false;
   double lastMs_ = 0;     // instant of the last accepted timestamp (the reference's lastTime)
 };
 
