@@ -38,6 +38,7 @@ bool readFields(element arr, FieldList& list, std::string& error) {
       return false;
     }
     f.name = std::string(name);
+    f.paddedName = f.name + std::string(7, '\0');
     f.required = required;
     f.eventTime = eventTime;
     if (!readValue(value, f.value, error)) return false;
@@ -121,7 +122,10 @@ void FieldList::finish() {
   index.clear();
   // Duplicate names cannot pass the schema validator; if one did, the first wins, as a JS lookup would not
   // distinguish them either.
-  for (size_t i = 0; i < fields.size(); i++) index.emplace(std::string_view(fields[i].name), static_cast<int>(i));
+  for (size_t i = 0; i < fields.size(); i++) {
+    index.emplace(std::string_view(fields[i].name), static_cast<int>(i));
+    names.add(fields[i].name);
+  }
   state.assign(fields.size(), UNSET);
   eventMs.assign(fields.size(), 0);
   subPath.assign(fields.size(), std::string());
@@ -183,12 +187,10 @@ std::unique_ptr<Plan> loadPlan(std::string_view json, std::string& error) {
     }
     plan->autoRequired.push_back(std::move(own));
   }
-  plan->requiredFilter.assign(64, 0);
   for (size_t n = 0; n < plan->requiredNames.size(); n++) {
     const std::string_view name = plan->requiredNames[n];
     plan->requiredIndex.emplace(name, static_cast<int>(n));
-    const size_t b = Plan::filterBit(name);
-    plan->requiredFilter[b >> 6] |= uint64_t{1} << (b & 63);
+    plan->requiredFilter.add(name);
   }
   return plan;
 }

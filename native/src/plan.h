@@ -47,9 +47,28 @@ struct ValueSpec {
 
 struct Field {
   std::string name;
+  std::string paddedName;  // name followed by 7 zero bytes, so that a key can be compared in whole words
   bool required = false;
   bool eventTime = false;
   ValueSpec value;
+};
+
+// A 4096-bit filter over (length, first byte, last byte) of a set of names: a key whose bit is clear is
+// none of them, which spares the hash lookup of most keys that are not.
+struct NameFilter {
+  std::vector<uint64_t> bits = std::vector<uint64_t>(64, 0);
+  static size_t bit(std::string_view key) {
+    if (key.empty()) return 0;
+    return (key.size() * 131 + static_cast<uint8_t>(key.front()) * 7 + static_cast<uint8_t>(key.back())) & 4095;
+  }
+  void add(std::string_view name) {
+    const size_t b = bit(name);
+    bits[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  bool mayHold(std::string_view key) const {
+    const size_t b = bit(key);
+    return (bits[b >> 6] >> (b & 63)) & 1;
+  }
 };
 
 // A list of fields plus the per-object scratch the walk fills (one object at a time: a schema is a finite
@@ -57,6 +76,7 @@ struct Field {
 struct FieldList {
   std::vector<Field> fields;
   std::unordered_map<std::string_view, int> index;  // views into fields[i].name
+  NameFilter names;                                 // of every fields[i].name
   std::vector<uint8_t> state;
   std::vector<double> eventMs;
   std::vector<std::string> subPath;
@@ -79,17 +99,8 @@ struct Plan {
   std::vector<std::string> requiredNames;
   std::unordered_map<std::string_view, int> requiredIndex;  // views into requiredNames
   std::vector<std::vector<int>> autoRequired;
-  // A 4096-bit filter over (length, first byte, last byte) of the required names, so that the pre-filter
-  // pass hashes only the few keys that may be one.
-  std::vector<uint64_t> requiredFilter;
-  static size_t filterBit(std::string_view key) {
-    if (key.empty()) return 0;
-    return (key.size() * 131 + static_cast<uint8_t>(key.front()) * 7 + static_cast<uint8_t>(key.back())) & 4095;
-  }
-  bool mayBeRequired(std::string_view key) const {
-    const size_t b = filterBit(key);
-    return (requiredFilter[b >> 6] >> (b & 63)) & 1;
-  }
+  // The required names, so that the pre-filter pass hashes only the few keys that may be one.
+  NameFilter requiredFilter;
 };
 
 // Builds a plan from its JSON description; returns an empty pointer and sets `error` when malformed.
