@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "simdjson.h"
+#include "time_parse.h"
 
 namespace zpa {
 
@@ -93,6 +94,7 @@ bool readValue(element e, ValueSpec& out, std::string& error) {
           error = "ops and lits differ in length";
           return false;
         }
+        f.asctime = isAsctimeFormat(f);
       }
       out.formats.push_back(std::move(f));
     }

@@ -23,6 +23,7 @@ struct TimeFormat {
   int64_t unitNs = 0;             // unix formats: nanoseconds per unit
   std::vector<uint8_t> ops;       // strftime: operations (the Op numbering of native-plan.ts)
   std::vector<uint8_t> literals;  // strftime: the literal byte of each Literal op
+  bool asctime = false;           // strftime: the ops of '%a %b %e %H:%M:%S %Y' (see parseStrftime)
 };
 
 struct FieldList;

@@ -15,6 +15,8 @@ namespace zpa {
 bool parseRfc3339(std::string_view s, double& ms);
 bool parseUnix(std::string_view s, int64_t unitNs, double& ms);
 bool parseStrftime(const TimeFormat& f, std::string_view s, double& ms);
+// Whether the strftime ops of `f` are those of '%a %b %e %H:%M:%S %Y' (what TimeFormat::asctime records).
+bool isAsctimeFormat(const TimeFormat& f);
 
 // Go-style strtod on a decimal text (locale independent); `text` need not be NUL-terminated.
 double parseDouble(std::string_view text);

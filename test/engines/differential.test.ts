@@ -90,6 +90,44 @@ test(`${RECORDS} generated and mutated records, typed and auto`, { timeout: 120_
   assert.ok(stats.lines > RECORDS * 0.99, `compared ${stats.lines} lines`);
 });
 
+// Pins the fixed-shape fast paths of native/src/time_parse.cc (parseRfc3339Millis, parseAsctime): every
+// one-byte change, deletion and insertion around the shapes they read, and the range edges, must give the
+// reference's verdict and event time, whether the fast path takes the text or leaves it to the general parser.
+test('timestamp fast paths: the LSS shapes and every one-byte change of them', async () => {
+  const { simd, ref } = await engines({ sources: fixtureSchemas() });
+  const bases = [
+    '2019-05-30T08:20:42.230Z', '2020-02-29T23:59:59.999Z', '2019-02-28T00:00:00.000Z', '0000-01-01T00:00:00.000Z',
+    '0000-03-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2000-02-29T12:00:00.500Z',
+    'Thu Oct  7 10:40:00 2021', 'Mon Oct 17 10:40:00 2021', 'Sun Feb 29 23:59:59 2021', 'Sat Jan 00 00:00:00 0000',
+    'Fri Dec 99 99:99:99 9999', 'tHU oCT 07 10:40:00 2021',
+  ];
+  const edges = [
+    ...['00', '01', '12', '13', '19', '99'].map((m) => `2019-${m}-10T08:20:42.230Z`),
+    ...['00', '28', '29', '30', '31', '32'].flatMap((d) => [`2019-02-${d}T08:20:42.230Z`, `2024-02-${d}T08:20:42.230Z`, `1900-02-${d}T00:00:00.000Z`]),
+    ...['23:59:59', '24:00:00', '23:60:00', '23:59:60', '00:00:00'].map((t) => `2019-05-30T${t}.000Z`),
+  ];
+  const subs = [...'0159 -:.,TtZz+/aAeEyYo\t', '\u00e9', '\u0000', '\u007f', '\u0660'];
+  const values = new Set<string>([...bases, ...edges]);
+  for (const b of bases) {
+    for (let i = 0; i <= b.length; i++) {
+      if (i < b.length) values.add(b.slice(0, i) + b.slice(i + 1));
+      for (const c of subs) {
+        if (i < b.length) values.add(b.slice(0, i) + c + b.slice(i + 1));
+        values.add(b.slice(0, i) + c + b.slice(i));
+      }
+    }
+  }
+  const lines = [...values].map((v) => `{"f": ${JSON.stringify(v)}}`);
+  const stats = new DiffStats();
+  // rfc3339 alone, '%a %b %e %H:%M:%S %Y' alone, both then unix, and '%c' (the same ops as the asctime format).
+  for (const i of [0, 5, 6, 20]) {
+    for (const req of [false, true]) compareEngines(simd, ref, lines, `S.time${i}.${req}`, stats);
+  }
+  report('timestamp shapes', stats);
+  assert.ok(stats.accepted > 1000, `${stats.accepted} accepted`);
+  assert.equal(stats.delegated, 0);
+});
+
 // Pins the native auto-detection shortcut (checker.cc checkAuto): its first walk is against the previous
 // record's first candidate, which must never change a verdict or the "closest" schema a message names.
 test('auto-detection: log types switching from line to line, and records several schemas could take', async () => {
