@@ -254,6 +254,10 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
   const size_t n = list.fields.size();
   std::memset(list.state.data(), UNSET, n);
   size_t hint = 0;
+  // For the shortcut after the walk: a value failed (or a required one is absent or null), and how many
+  // required fields went from unset to OK (a repeated key counts once; one that fails later sets `failed`).
+  bool failed = false;
+  size_t requiredOk = 0;
   for (auto fr : obj) {
     od::field f;
     if (std::move(fr).get(f)) {
@@ -292,18 +296,33 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     }
     hint = static_cast<size_t>(idx) + 1;
     const Field& field = list.fields[idx];
-    std::string fsub;
-    FailDetail ffd;
-    // A repeated key: the last value wins, as with JSON.parse.
-    const uint8_t code = checkValue(field.value, f.value(), fsub, ffd);
+    // A repeated key: the last value wins, as with JSON.parse. checkValue writes a failure's detail and path
+    // straight into the scratch, which is read only for a failure (cleared first: a scalar writes no path).
+    list.subPath[idx].clear();
+    const uint8_t code = checkValue(field.value, f.value(), list.subPath[idx], list.fail[idx]);
     if (bad_) return OK;
+    const uint8_t before = list.state[idx];
     list.state[idx] = code;
     if (code == OK) {
       if (field.value.kind == Kind::Timestamp) list.eventMs[idx] = lastMs_;
-    } else {
-      list.fail[idx] = ffd;
-      if (code != ABSENT && code != NULL_VALUE) list.subPath[idx] = std::move(fsub);
+      requiredOk += field.required && before == UNSET;
+    } else if (field.required || (code != ABSENT && code != NULL_VALUE)) {
+      failed = true;
     }
+  }
+  // No field failed and every required one is there: the object passes, and only the event time is left to
+  // find, which spares the pass below over every field (measured: about 600 instructions a User Activity
+  // record). The pass decides when anything may have failed.
+  if (!failed && requiredOk == list.requiredCount) {
+    if (top) {
+      for (const size_t i : list.eventTimeFields) {
+        if (list.state[i] == OK && !*hasEventTime) {
+          *hasEventTime = true;
+          *eventMs = list.eventMs[i];
+        }
+      }
+    }
+    return OK;
   }
   // compiler.ts checkFields, in schema order.
   for (size_t i = 0; i < n; i++) {

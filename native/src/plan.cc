@@ -124,9 +124,13 @@ void FieldList::finish() {
   index.clear();
   // Duplicate names cannot pass the schema validator; if one did, the first wins, as a JS lookup would not
   // distinguish them either.
+  requiredCount = 0;
+  eventTimeFields.clear();
   for (size_t i = 0; i < fields.size(); i++) {
     index.emplace(std::string_view(fields[i].name), static_cast<int>(i));
     names.add(fields[i].name);
+    if (fields[i].required) requiredCount++;
+    if (fields[i].eventTime) eventTimeFields.push_back(i);
   }
   state.assign(fields.size(), UNSET);
   eventMs.assign(fields.size(), 0);

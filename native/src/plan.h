@@ -78,6 +78,8 @@ struct FieldList {
   std::vector<Field> fields;
   std::unordered_map<std::string_view, int> index;  // views into fields[i].name
   NameFilter names;                                 // of every fields[i].name
+  size_t requiredCount = 0;                         // fields with required set
+  std::vector<size_t> eventTimeFields;              // indices of the fields with eventTime set, in order
   std::vector<uint8_t> state;
   std::vector<double> eventMs;
   std::vector<std::string> subPath;
