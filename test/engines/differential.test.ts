@@ -59,6 +59,11 @@ test('fixture matrix: every value under every type, time format and nesting, req
     lines.push(`{"f": [{"Inner": ${v}, "deep": [{"x": ${v}}]}]}`, `{"f":${v}}`, ` {"f" : ${v} } `, `{"\\u0066": ${v}}`);
   }
   lines.push('{}', '[]', '"x"', '1', 'null', '{"f": 1} {"f": 2}', '{"f": 1,}', '{"f": tru}', '{"f": 01}', '{"f": "a\tb"}', '{"f": .5}', '{"f": 1.}');
+  // Control bytes: tab and CR are whitespace between tokens; any other one, and any inside a string, is refused.
+  for (const c of ['\t', '\r', '\u0000', '\u0001', '\u000b', '\u001f']) {
+    lines.push(`{"f":${c}1,${c}"g"${c}:${c}"2020-01-01T00:00:00Z"${c}}`, `${c}{"f": "x"}${c}`, `{"f": 1${c}}`, `{"f": "x"${c}}`);
+    lines.push(`{"f": tr${c}ue}`, `{"f": nul${c}l}`, `{"f": "a${c}b"}`, `{"f${c}": 1}`, `{"h": [1${c}, "${c}"], "f": 1}`, `{"h": 1${c}2, "f": 1}`);
+  }
   const stats = new DiffStats();
   for (const lt of ref.logTypes) compareEngines(simd, ref, lines, lt, stats);
   compareEngines(simd, ref, lines, 'auto', stats);
