@@ -101,7 +101,7 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
       count++;
       continue;
     }
-    checker->checkLine(data + lineStart, end - lineStart, logType, r);
+    checker->checkLine(data + lineStart, end - lineStart, size - lineStart, logType, r);
     status[count] = r.status;
     reason[count] = r.reason;
     field[count] = r.field;

@@ -40,7 +40,8 @@ class Checker {
   explicit Checker(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
   const Plan& plan() const { return *plan_; }
   // Checks one line (without its terminator) against schema `logType`, or every schema when it is -1.
-  void checkLine(const uint8_t* bytes, size_t length, int logType, LineResult& out);
+  // `readable` (at least `length`) is how many bytes from `bytes` on may be read: the rest of the batch.
+  void checkLine(const uint8_t* bytes, size_t length, size_t readable, int logType, LineResult& out);
 
  private:
   // Checks one document against `schema`; false when the line must be delegated.
@@ -55,7 +56,8 @@ class Checker {
 
   std::unique_ptr<Plan> plan_;
   simdjson::ondemand::parser parser_;
-  std::vector<uint8_t> padded_;
+  std::vector<uint8_t> padded_;    // a copy of a line with too few readable bytes after it
+  const uint8_t* line_ = nullptr;  // the line being walked: in the batch, or padded_
   // Auto-detection (checkAuto): per Plan::requiredNames, whether the key's last value is present and not
   // null, noted by the top-level walk while tracking_; and the auto-order position of the last first candidate.
   std::vector<uint8_t> present_;
