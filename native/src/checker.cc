@@ -166,12 +166,10 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
       break;
     }
     case json_type::number: {
-      const std::string_view tok = trimToken(v.raw_json_token());
-      if (!isJsonNumber(tok)) {
+      if (!checkNumberToken(spec, trimToken(v.raw_json_token()), lastMs_, code)) {
         bad_ = true;
         return OK;
       }
-      code = checkNumberText(spec, tok, lastMs_);
       break;
     }
     case json_type::boolean: {
