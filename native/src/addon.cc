@@ -62,9 +62,12 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
   const uint8_t* data = input.Data();
   const size_t size = input.ByteLength();
 
-  size_t maxLines = 1;
+  // One search for the line feeds sizes the arrays and frames the lines (a second one per line cost about
+  // 260 instructions per User Activity record).
+  std::vector<uint32_t> feeds;
   for (const uint8_t* p = data; (p = static_cast<const uint8_t*>(std::memchr(p, '\n', data + size - p))) != nullptr; p++)
-    maxLines++;
+    feeds.push_back(static_cast<uint32_t>(p - data));
+  const size_t maxLines = feeds.size() + 1;
   std::vector<uint32_t> starts(maxLines), ends(maxLines);
   std::vector<uint8_t> status(maxLines), reason(maxLines);
   std::vector<int32_t> field(maxLines);
@@ -79,9 +82,8 @@ Napi::Value CheckBatch(const Napi::CallbackInfo& info) {
   LineResult r;
   size_t count = 0;
   size_t start = 0;
-  while (start < size) {
-    const uint8_t* nlp = static_cast<const uint8_t*>(std::memchr(data + start, '\n', size - start));
-    const size_t nl = nlp == nullptr ? size : static_cast<size_t>(nlp - data);
+  for (size_t k = 0; start < size; k++) {
+    const size_t nl = k < feeds.size() ? feeds[k] : size;
     size_t end = nl;
     if (end > start && data[end - 1] == '\r') end--;  // CRLF tolerated
     const size_t lineStart = start;
