@@ -259,17 +259,6 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
       bad_ = true;
       return OK;
     }
-    if (top && tracking_ && plan_->requiredFilter.mayHold(key)) {
-      auto it = plan_->requiredIndex.find(key);
-      json_type t;
-      if (it != plan_->requiredIndex.end()) {
-        if (f.value().type().get(t)) {
-          bad_ = true;
-          return OK;
-        }
-        present_[it->second] = t != json_type::null;  // a repeated key: the last value counts
-      }
-    }
     // LSS templates print the fields in a fixed order close to the schema's: try the next one first.
     // A key no field has (a dozen a User Activity record) is mostly told by the name filter, without hashing.
     int idx = -1;
@@ -278,6 +267,25 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     } else if (list.names.mayHold(key)) {
       auto it = list.index.find(key);
       if (it != list.index.end()) idx = it->second;
+    }
+    if (top && tracking_) {
+      // A key of this schema knows whether it is a required name; only the others need the lookup
+      // (measured: filtering and hashing every key cost about 1,860 instructions per User Activity record).
+      int required = -1;
+      if (idx >= 0) {
+        required = list.fields[idx].requiredName;
+      } else if (plan_->requiredFilter.mayHold(key)) {
+        auto it = plan_->requiredIndex.find(key);
+        if (it != plan_->requiredIndex.end()) required = it->second;
+      }
+      json_type t;
+      if (required >= 0) {
+        if (f.value().type().get(t)) {
+          bad_ = true;
+          return OK;
+        }
+        present_[required] = t != json_type::null;  // a repeated key: the last value counts
+      }
     }
     if (idx < 0) {
       validate(f.value());

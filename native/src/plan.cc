@@ -198,6 +198,12 @@ std::unique_ptr<Plan> loadPlan(std::string_view json, std::string& error) {
     plan->requiredIndex.emplace(name, static_cast<int>(n));
     plan->requiredFilter.add(name);
   }
+  for (Schema& schema : plan->schemas) {
+    for (Field& f : schema.fields.fields) {
+      auto it = plan->requiredIndex.find(f.name);
+      f.requiredName = it == plan->requiredIndex.end() ? -1 : it->second;
+    }
+  }
   return plan;
 }
 

@@ -51,6 +51,7 @@ struct Field {
   std::string paddedName;  // name followed by 7 zero bytes, so that a key can be compared in whole words
   bool required = false;
   bool eventTime = false;
+  int requiredName = -1;  // top-level fields: the index of this name in Plan::requiredNames, -1 when none
   ValueSpec value;
 };
 
