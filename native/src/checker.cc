@@ -17,6 +17,7 @@ namespace od = simdjson::ondemand;
 namespace {
 
 std::string_view trimToken(std::string_view t) {
+  if (!t.empty() && static_cast<unsigned char>(t.back()) > ' ') return t;  // most tokens: a value then ',' or '}'
   while (!t.empty()) {
     const char c = t.back();
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
