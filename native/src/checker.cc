@@ -163,11 +163,11 @@ uint8_t Checker::checkValue(const ValueSpec& spec, od::value v, std::string& sub
         bad_ = true;
         return OK;
       }
-      code = checkStringText(spec, s, lastMs_);
+      code = checkStringText(spec, s, time_);
       break;
     }
     case json_type::number: {
-      if (!checkNumberToken(spec, trimToken(v.raw_json_token()), lastMs_, code)) {
+      if (!checkNumberToken(spec, trimToken(v.raw_json_token()), time_, code)) {
         bad_ = true;
         return OK;
       }
@@ -303,7 +303,7 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
     const uint8_t before = list.state[idx];
     list.state[idx] = code;
     if (code == OK) {
-      if (field.value.kind == Kind::Timestamp) list.eventMs[idx] = lastMs_;
+      if (field.value.kind == Kind::Timestamp) list.eventMs[idx] = time_.ms;
       requiredOk += field.required && before == UNSET;
     } else if (field.required || (code != ABSENT && code != NULL_VALUE)) {
       failed = true;

@@ -13,6 +13,7 @@
 
 #include "plan.h"
 #include "simdjson.h"
+#include "time_parse.h"
 
 namespace zpa {
 
@@ -67,7 +68,7 @@ class Checker {
   // The line holds a backslash. Without one no key or string needs decoding: their raw bytes are their text,
   // which spares get_string's copy and a search for a backslash per key and string.
   bool escapes_ = false;
-  double lastMs_ = 0;     // instant of the last accepted timestamp (the reference's lastTime)
+  TimeState time_;        // the last accepted instant (the reference's lastTime) and the rfc3339 date cache
 };
 
 }  // namespace zpa

@@ -99,17 +99,17 @@ inline bool isBoolText(std::string_view s) {
 }
 
 // Timestamp: formats in order; `numeric` restricts to the unix formats (a JSON number).
-inline bool parseTime(const ValueSpec& spec, std::string_view s, bool numeric, double& ms) {
+inline bool parseTime(const ValueSpec& spec, std::string_view s, bool numeric, TimeState& time) {
   for (const TimeFormat& f : spec.formats) {
     switch (f.type) {
       case TimeFormat::Rfc3339:
-        if (!numeric && parseRfc3339(s, ms)) return true;
+        if (!numeric && parseRfc3339(s, time)) return true;
         break;
       case TimeFormat::Unix:
-        if (parseUnix(s, f.unitNs, ms)) return true;
+        if (parseUnix(s, f.unitNs, time.ms)) return true;
         break;
       case TimeFormat::Strftime:
-        if (!numeric && parseStrftime(f, s, ms)) return true;
+        if (!numeric && parseStrftime(f, s, time.ms)) return true;
         break;
     }
   }
@@ -121,7 +121,7 @@ inline bool parseTime(const ValueSpec& spec, std::string_view s, bool numeric, d
 // an integer literal has no leading zeros, so its digits go straight to the range check, and only a literal
 // with an exponent can overflow a float below 300 characters (decimalIsFinite). Measured: a validity scan
 // before the checks cost about 800 instructions per User Activity record (two dozen numbers).
-inline bool checkNumberToken(const ValueSpec& spec, std::string_view t, double& ms, uint8_t& code) {
+inline bool checkNumberToken(const ValueSpec& spec, std::string_view t, TimeState& time, uint8_t& code) {
   NumberShape shape;
   if (!scanJsonNumber(t, shape)) return false;
   switch (spec.kind) {
@@ -142,7 +142,7 @@ inline bool checkNumberToken(const ValueSpec& spec, std::string_view t, double& 
       code = t == "0" || t == "1" ? OK : WRONG_TYPE;
       break;
     case Kind::Timestamp:
-      code = spec.hasUnix && parseTime(spec, t, true, ms) ? OK : BAD_TIMESTAMP;
+      code = spec.hasUnix && parseTime(spec, t, true, time) ? OK : BAD_TIMESTAMP;
       break;
     default:
       code = WRONG_TYPE;
@@ -152,7 +152,7 @@ inline bool checkNumberToken(const ValueSpec& spec, std::string_view t, double& 
 }
 
 // A (decoded) JSON string against a scalar spec.
-inline uint8_t checkStringText(const ValueSpec& spec, std::string_view s, double& ms) {
+inline uint8_t checkStringText(const ValueSpec& spec, std::string_view s, TimeState& time) {
   switch (spec.kind) {
     case Kind::String:
     case Kind::Json:
@@ -171,7 +171,7 @@ inline uint8_t checkStringText(const ValueSpec& spec, std::string_view s, double
       return isBoolText(s) ? OK : WRONG_TYPE;
     case Kind::Timestamp:
       if (s.empty()) return ABSENT;
-      return parseTime(spec, s, false, ms) ? OK : BAD_TIMESTAMP;
+      return parseTime(spec, s, false, time) ? OK : BAD_TIMESTAMP;
     default:
       return WRONG_TYPE;
   }

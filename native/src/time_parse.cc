@@ -193,24 +193,33 @@ bool splitWord(uint64_t w, const WordShape& shape, uint64_t& digits) {
 inline int64_t digitAt(uint64_t digits, int i) { return static_cast<int64_t>((digits >> (8 * i)) & 0xff); }
 
 // `YYYY-MM-DDTHH:MM:SS.mmmZ`: true when `s` has this shape, with the general parser's verdict (the same range
-// checks) in `ok` and `ms`. Measured: about 200 instructions per timestamp, against 370 in the general parser.
-bool parseRfc3339Millis(std::string_view s, bool& ok, double& ms) {
+// checks) in `ok` and `time.ms`. A date equal to the last one accepted is not read again. Measured: about
+// 135 instructions per timestamp (the date cache spares about 70 of them), against 370 in the general parser.
+bool parseRfc3339Millis(std::string_view s, bool& ok, TimeState& time) {
   static constexpr WordShape DATE("dddd-dd-"), DAY_TIME("ddTdd:dd"), SECONDS(":dd.dddZ");
   uint64_t a, b, c;
   if (s.size() != 24 || !splitWord(loadWord(s.data()), DATE, a) || !splitWord(loadWord(s.data() + 8), DAY_TIME, b) ||
       !splitWord(loadWord(s.data() + 16), SECONDS, c))
     return false;
-  const int64_t year = digitAt(a, 0) * 1000 + digitAt(a, 1) * 100 + digitAt(a, 2) * 10 + digitAt(a, 3);
-  const int64_t month = digitAt(a, 5) * 10 + digitAt(a, 6);
-  const int64_t day = digitAt(b, 0) * 10 + digitAt(b, 1);
   const int64_t hour = digitAt(b, 3) * 10 + digitAt(b, 4);
   const int64_t minute = digitAt(b, 6) * 10 + digitAt(b, 7);
   const int64_t second = digitAt(c, 1) * 10 + digitAt(c, 2);
   const int64_t millis = digitAt(c, 4) * 100 + digitAt(c, 5) * 10 + digitAt(c, 6);
-  ok = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, static_cast<int>(month)) && hour <= 23 &&
-       minute <= 59 && second <= 59;
+  ok = hour <= 23 && minute <= 59 && second <= 59;
+  if (!ok) return true;
+  const uint64_t dayDigits = b & 0xffff;
+  if (a != time.dateDigits || dayDigits != time.dayDigits) {
+    const int64_t year = digitAt(a, 0) * 1000 + digitAt(a, 1) * 100 + digitAt(a, 2) * 10 + digitAt(a, 3);
+    const int64_t month = digitAt(a, 5) * 10 + digitAt(a, 6);
+    const int64_t day = digitAt(b, 0) * 10 + digitAt(b, 1);
+    ok = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, static_cast<int>(month));
+    if (!ok) return true;
+    time.dateDigits = a;
+    time.dayDigits = dayDigits;
+    time.days = daysFromCivil(year, month, day);
+  }
   // civilToMs with nanos = millis * 1e6 and no offset, in the same int64 arithmetic.
-  if (ok) ms = static_cast<double>((daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1000 + millis);
+  time.ms = static_cast<double>((time.days * 86400 + hour * 3600 + minute * 60 + second) * 1000 + millis);
   return true;
 }
 
@@ -362,10 +371,10 @@ namespace {
 
 }  // namespace
 
-bool parseRfc3339(std::string_view s, double& ms) {
+bool parseRfc3339(std::string_view s, TimeState& time) {
   bool ok;
-  if (parseRfc3339Millis(s, ok, ms)) return ok;
-  return parseRfc3339General(s, ms);
+  if (parseRfc3339Millis(s, ok, time)) return ok;
+  return parseRfc3339General(s, time.ms);
 }
 
 // time-unix.ts compileUnix
