@@ -132,8 +132,9 @@ inline bool checkNumberToken(const ValueSpec& spec, std::string_view t, TimeStat
     case Kind::Int16:
     case Kind::Int32:
     case Kind::Int64:
-      code = shape.intEnd == t.size() ? integerDigitsRange(t.substr(shape.intStart), shape.intStart > 0, integerBits(spec.kind))
-                                      : WRONG_TYPE;
+      code = shape.intEnd != t.size()
+                 ? WRONG_TYPE
+                 : integerDigitsRange(t.substr(shape.intStart), shape.intStart > 0, integerBits(spec.kind));
       break;
     case Kind::Float:
       code = (!shape.exponent && t.size() < 300) || std::isfinite(parseDouble(t)) ? OK : OUT_OF_RANGE;

@@ -276,7 +276,8 @@ bool parseAsctime(std::string_view s, bool& ok, double& ms) {
 }  // namespace
 
 bool isAsctimeFormat(const TimeFormat& f) {
-  static const uint8_t OPS[] = {WeekShort, Literal, MonthShort, Literal, DayE, Literal, HourH, Literal, Minute, Literal, Second, Literal, Year4};
+  static const uint8_t OPS[] = {WeekShort, Literal, MonthShort, Literal, DayE,    Literal, HourH,
+                                Literal,   Minute,  Literal,    Second,  Literal, Year4};
   static const char LITERALS[] = "a b e H:M:S Y";  // the literal byte of each Literal op, at its index
   if (f.ops.size() != sizeof(OPS)) return false;
   for (size_t i = 0; i < sizeof(OPS); i++) {
