@@ -116,6 +116,15 @@ inline bool parseTime(const ValueSpec& spec, std::string_view s, bool numeric, T
   return false;
 }
 
+inline bool isIntegerKind(Kind k) { return k == Kind::Int16 || k == Kind::Int32 || k == Kind::Int64; }
+
+// Whether number token `t` is a JSON integer literal in the range of integer kind `k`.
+inline bool integerTokenFits(std::string_view t, Kind k) {
+  NumberShape shape;
+  return scanJsonNumber(t, shape) && shape.intEnd == t.size() &&
+         integerDigitsRange(t.substr(shape.intStart), shape.intStart > 0, integerBits(k)) == OK;
+}
+
 // A number token `t` against a scalar spec: false when it is not a JSON number literal (the line is then
 // not JSON the checker can vouch for), else the check's code in `code`. The literal is scanned once for both:
 // an integer literal has no leading zeros, so its digits go straight to the range check, and only a literal
