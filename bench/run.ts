@@ -2,7 +2,7 @@
  * `npm run bench`: capacity planning for zpa-relay. Runs the real relay process against a local Panther
  * stand-in, drives LSS-shaped traffic over TCP, and reports records/s, MB/s, gzip ratio, requests and body
  * sizes, end-to-end latency (record written to the socket -> body received), CPU, peak RSS and rejects,
- * next to a baseline (zlib level 1 on one core over the same bytes).
+ * next to a baseline (zlib level 1 on one core over the same bytes, sampled through the run: ZlibBaseline).
  *
  *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
  *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--policy-names 0]
@@ -14,7 +14,6 @@
 import { parseArgs } from 'node:util';
 import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -23,6 +22,7 @@ import { BenchSink } from './e2e/bench-sink.js';
 import { recordPool, runLoad } from './e2e/load-generator.js';
 import { sample, selfCpuSeconds } from './e2e/process-stats.js';
 import { writeReport, type StepResult } from './e2e/report.js';
+import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
 
 const { values: opt } = parseArgs({
@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '1,4' },
     'duration-s': { type: 'string', default: '15' },
     rate: { type: 'string', default: '0' },
+    // The latency step runs at this share of the best full-speed step; 0 skips it.
     'latency-share': { type: 'string', default: '0.5' },
     compression: { type: 'string', default: 'gzip,zstd' },
     out: { type: 'string', default: 'bench/results' },
@@ -55,7 +56,7 @@ function percentile(sorted: number[], p: number): number | null {
 }
 
 /** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
-async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pool: Buffer[], zlibMBps: number): Promise<void> {
+async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pool: Buffer[], baseline: ZlibBaseline): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
   const cfgFile = join(dir, 'relay.yaml');
   writeFileSync(
@@ -127,11 +128,13 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       rejected,
     };
     console.log(
-      `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / zlibMBps).toFixed(2)}x zlib-1), ` +
+      `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
         `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
         `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms, relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
     );
+    // Baseline samples between steps, with the relay idle (see ZlibBaseline).
+    baseline.sample(2);
     return result;
   };
 
@@ -140,7 +143,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     for (const c of connectionSteps) mine.push(await step(`${compression}, full speed, ${c} conn`, c, Number(opt.rate)));
     const best = mine.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
     const share = Number(opt['latency-share']);
-    mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, best.connections, Math.round(best.recordsPerSecond * share)));
+    if (share > 0) mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, best.connections, Math.round(best.recordsPerSecond * share)));
     steps.push(...mine);
   } finally {
     relay.child.kill('SIGTERM');
@@ -151,33 +154,29 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 async function main(): Promise<void> {
   const pool = recordPool(logType, 1, Number(opt['policy-names']));
   const poolBytes = pool.reduce((n, b) => n + b.length, 0);
-  // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB). Best of three: one run
-  // takes a quarter of a second, and a neighbour's burst on this shared machine once halved it, which would
-  // flatter every ratio of the run; the best run is the least disturbed measure of what one core does.
+  // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB), sampled through the run.
   const corpus = Buffer.concat(Array.from({ length: Math.ceil(64e6 / poolBytes) }, () => Buffer.concat(pool)));
-  let zlibMBps = 0;
-  let gz = Buffer.alloc(0);
-  for (let run = 0; run < 3; run++) {
-    const t0 = now();
-    gz = gzipSync(corpus, { level: 1 });
-    zlibMBps = Math.max(zlibMBps, corpus.length / 1e6 / ((now() - t0) / 1000));
-  }
-  console.log(`baseline: zlib level 1, one core: ${zlibMBps.toFixed(1)} MB/s, ratio ${(corpus.length / gz.length).toFixed(2)} (${logType}, ${Math.round(poolBytes / pool.length)} B/record)`);
+  const baseline = new ZlibBaseline(corpus);
+  baseline.sample(3);
+  console.log(`baseline: zlib level 1, one core: ${baseline.mbPerSecond.toFixed(1)} MB/s, ratio ${baseline.ratio.toFixed(2)} (${logType}, ${Math.round(poolBytes / pool.length)} B/record)`);
 
   const sink = new BenchSink(now);
   await sink.start();
   const steps: StepResult[] = [];
-  for (const compression of String(opt.compression).split(',')) await runMode(compression, sink, steps, pool, zlibMBps);
+  for (const compression of String(opt.compression).split(',')) await runMode(compression, sink, steps, pool, baseline);
   await sink.close();
   const n = availableParallelism();
   const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(String(opt.compression).split(',')[0])).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
   const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${logType} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
+  const { min, max, samples } = baseline.range;
+  console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
+  for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
   console.log(sizing);
   const report = writeReport(String(opt.out), {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
     options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression, policyNameShare: Number(opt['policy-names']), relayBin: opt['relay-bin'] || 'this checkout' },
-    baseline: { zlibLevel1MBps: zlibMBps, ratio: corpus.length / gz.length },
+    baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,
   });

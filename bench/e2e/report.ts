@@ -28,7 +28,8 @@ export interface BenchReport {
   time: string;
   machine: { cpus: number; model: string; node: string; memoryGb: number };
   options: Record<string, unknown>;
-  baseline: { zlibLevel1MBps: number; ratio: number };
+  /** zlib level 1 on one core: the median of the run's samples (and their range), and its compression ratio. */
+  baseline: { zlibLevel1MBps: number; ratio: number; min?: number; max?: number; samples?: number };
   steps: StepResult[];
   sizing: string;
 }
@@ -61,7 +62,7 @@ export function writeReport(dir: string, r: BenchReport): { json: string; html: 
 <h1>zpa-relay capacity bench</h1>
 <p>${r.time} on ${r.machine.cpus} cores (${r.machine.model}), Node ${r.machine.node}, ${r.machine.memoryGb} GB. Load generator and Panther stand-in run on the same machine.</p>
 <p><b>${r.sizing}</b></p>
-<p>Baseline: zlib gzip level 1 on one core compresses these records at ${r.baseline.zlibLevel1MBps.toFixed(1)} MB/s (ratio ${r.baseline.ratio.toFixed(1)}).</p>
+<p>Baseline: zlib gzip level 1 on one core compresses these records at ${r.baseline.zlibLevel1MBps.toFixed(1)} MB/s (ratio ${r.baseline.ratio.toFixed(1)}; median of ${r.baseline.samples ?? 1} samples taken through the run${r.baseline.min !== undefined ? `, ${r.baseline.min.toFixed(0)}-${(r.baseline.max ?? 0).toFixed(0)} MB/s` : ""}).</p>
 <table><tr><th>step</th><th>conns</th><th>records/s</th><th>MB/s in</th><th>x zlib-1</th><th>gzip ratio</th><th>req/s</th><th>mean body B</th><th>p50 ms</th><th>p99 ms</th><th>relay CPU cores</th><th>peak RSS MB</th><th>rejects</th></tr>
 ${rows}</table>
 <h2>Charts</h2>
