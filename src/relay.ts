@@ -32,6 +32,14 @@ import { detectEngine, simdjsonUnavailableReason } from '../workers/engines/crea
 import type { EngineName } from '../workers/engines/engine-types.js';
 
 const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
+/**
+ * Batches handed to each worker ahead of the one it is checking. A worker's task is synchronous, so the second
+ * only waits in its message queue; but a worker that finishes then starts the next at once, instead of
+ * waiting for the main thread (busy reading sockets) to take its result and send it another. Measured with
+ * the bench (zstd, 4 connections, three alternating runs each): 1 = 191-227 MB/s, 2 = 208-243, 4 = 228-236
+ * with about 20 MB more peak RSS.
+ */
+const TASKS_PER_WORKER = 2;
 
 export interface RelayOptions {
   log: Logger;
@@ -155,7 +163,7 @@ export class Relay {
     this.sink = await this.newSink(cfg);
     this.sinkConfig = cfg.output;
     const threads = cfg.workers.threads || availableParallelism();
-    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: TASKS_PER_WORKER });
     this.metrics.engineInfo.set({ engine: this.engine }, 1);
     if (cfg.workers.engine === 'auto' && this.engine === 'reference') {
       this.log.warn({ reason: simdjsonUnavailableReason() }, 'the simdjson engine is not available: running the reference engine (same verdicts, slower)');
