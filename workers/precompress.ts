@@ -38,12 +38,15 @@ function zstdContext(level: number): NonNullable<typeof zstdState> {
 }
 
 /**
- * Raw bytes per independently compressed run. The HTTP output packs runs into bodies whole, so a run is the
- * granularity at which a body fills (a 1 MB body holds about thirty zstd runs of User Activity records); a
- * run compresses about 1.4% worse than one long stream (measured for gzip in src/sink/gzip-body.ts), so runs
- * are as large as that granularity allows. The same size as the sink's own segments (SEGMENT_RAW_BYTES).
+ * Raw bytes per independently compressed run, by format. The HTTP output packs runs into bodies whole, so a
+ * run is the granularity at which a body fills, and a run compresses a little worse than one long stream
+ * (for gzip about 1.4% at 256 KiB, src/sink/gzip-body.ts). zstd runs are 256 KiB: the worker's context is
+ * reused, so a run costs no more than its bytes, and a 1 MB body fills to within about 35 KB. gzip runs are
+ * 1 MiB, one per batch at the default batch size: Node's zlib builds a new deflate state per call, and
+ * 256 KiB runs cost about 17 MB more peak RSS at full speed for no throughput (bench, two alternating runs
+ * each); a 1 MB body then fills to within one run of about 180 KB, or the builder re-cuts the run.
  */
-export const RUN_RAW_BYTES = 256 * 1024;
+export const RUN_RAW_BYTES: Readonly<Record<Precompression['format'], number>> = { zstd: 256 * 1024, gzip: 1024 * 1024 };
 
 /** A batch's accepted bytes compressed run by run: `runs` holds, per run, [end record (exclusive), end byte in `bytes`]. */
 export interface CompressedRuns {
@@ -59,7 +62,7 @@ export interface CompressedRuns {
 export function precompress(raw: Uint8Array, how: Precompression, ends: Uint32Array = Uint32Array.of(raw.length)): CompressedRuns | undefined {
   if (how.format === 'zstd' && loadZstd() === null) return undefined;
   // Runs of equal size near RUN_RAW_BYTES rather than full runs and a small remainder, which would compress worse.
-  const target = raw.length / Math.max(1, Math.round(raw.length / RUN_RAW_BYTES));
+  const target = raw.length / Math.max(1, Math.round(raw.length / RUN_RAW_BYTES[how.format]));
   const runs: number[] = [];
   const cuts: Array<[number, number]> = [];
   let from = 0;
