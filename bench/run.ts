@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
  *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--policy-names 0]
- *                    [--relay-config '{"batch":{"maxBytes":1048576}}'] [--relay-bin path/to/zpa-relay.js]
+ *                    [--relay-config '{"batch":{"maxBytes":1048576}}'] [--relay-bin path/to/zpa-relay.js] [--decode-every 8]
  *                    [--out bench/results]
  *
  * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
@@ -40,6 +40,8 @@ const { values: opt } = parseArgs({
     'policy-names': { type: 'string', default: '0' },
     // More relay settings to try, as JSON merged over the bench's config (e.g. batch, workers, onReject).
     'relay-config': { type: 'string', default: '{}' },
+    // The stand-in decodes one body in this many (BenchSink); 1 decodes all and checks the relay's count against them.
+    'decode-every': { type: 'string', default: '8' },
     // Another build's launcher (e.g. a checkout of an older commit), to compare two versions on one machine.
     'relay-bin': { type: 'string', default: '' },
   },
@@ -49,6 +51,7 @@ const now = () => performance.now();
 const logType = (LOG_TYPES.find((t) => t.endsWith(`.${opt['log-type']}`)) ?? opt['log-type']) as LogTypeName;
 const durationMs = Number(opt['duration-s']) * 1000;
 const connectionSteps = String(opt.connections).split(',').map(Number);
+const decodeEvery = Math.max(1, Math.floor(Number(opt['decode-every'])));
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -73,33 +76,44 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt['relay-bin'] ? resolve(String(opt['relay-bin'])) : undefined });
   const pid = relay.child.pid!;
 
+  /** Records the relay has delivered and refused so far, from its own metrics. */
+  const counters = async (): Promise<{ delivered: number; rejected: number }> => {
+    const lines = (await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text()).split('\n');
+    const sum = (name: string) => lines.filter((l) => l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    return { delivered: sum('zpa_relay_records_delivered_total'), rejected: sum('zpa_relay_records_rejected_total') };
+  };
+
   const step = async (label: string, connections: number, rate: number): Promise<StepResult> => {
     const s0 = { ...sink.stats, bodySizes: sink.stats.bodySizes.length };
+    const c0 = await counters();
     const p0 = sample(pid);
-    const c0 = selfCpuSeconds();
+    const cpu0 = selfCpuSeconds();
     const w0 = now();
     let peak = p0.rssBytes;
     const progress = setInterval(() => {
       const p = sample(pid);
       peak = Math.max(peak, p.rssBytes);
       const secs = (now() - w0) / 1000;
-      process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${Math.round((sink.stats.lines - s0.lines) / secs)} records/s delivered, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
+      process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
     }, 1000);
-    const rejectedSoFar = async (): Promise<number> => {
-      const text = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
-      return text.split('\n').filter((l) => l.startsWith('zpa_relay_records_rejected_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    };
-    const r0 = await rejectedSoFar();
     const load = await runLoad(pool, { port: relay.ports.bench, connections, rate, durationMs, logType, now });
     // Wait for the tail to be settled: delivered, or refused by the schema (bounded).
     const deadline = now() + 30_000;
-    while (sink.stats.lines - s0.lines + (await rejectedSoFar()) - r0 < load.records && now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let c1 = await counters();
+    while (c1.delivered - c0.delivered + c1.rejected - c0.rejected < load.records && now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      c1 = await counters();
+    }
     clearInterval(progress);
     process.stdout.write('\n');
     const seconds = (now() - w0) / 1000;
     const p1 = sample(pid);
     peak = Math.max(peak, p1.rssBytes);
-    const lines = sink.stats.lines - s0.lines;
+    const delivered = c1.delivered - c0.delivered;
+    const rejected = c1.rejected - c0.rejected;
+    if (delivered + rejected !== load.records) console.log(`WARNING: ${load.records} records sent, ${delivered} delivered and ${rejected} refused`);
+    const decodedLines = sink.stats.lines - s0.lines;
+    if (decodeEvery === 1 && decodedLines !== delivered) console.log(`WARNING: the stand-in saw ${decodedLines} lines, the relay reports ${delivered} delivered`);
     const bodySizes = sink.stats.bodySizes.slice(s0.bodySizes);
     const latencies: number[] = [];
     for (const [seq, sent] of load.probesSent) {
@@ -107,23 +121,22 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       if (got !== undefined && sent >= 0) latencies.push(got - sent);
     }
     latencies.sort((a, b) => a - b);
-    const rejected = (await rejectedSoFar()) - r0;
     const result: StepResult = {
       label,
       connections,
       targetRate: rate,
       seconds,
       // Records the relay finished with: delivered, or checked, refused and dead-lettered.
-      recordsPerSecond: (lines + rejected) / seconds,
+      recordsPerSecond: (delivered + rejected) / seconds,
       mbPerSecondIn: (load.bytes / 1e6) / seconds,
       requestsPerSecond: (sink.stats.requests - s0.requests) / seconds,
       meanBodyBytes: bodySizes.reduce((n, b) => n + b, 0) / Math.max(1, bodySizes.length),
       maxBodyBytes: Math.max(0, ...bodySizes),
-      gzipRatio: (sink.stats.rawBytes - s0.rawBytes) / Math.max(1, sink.stats.bodyBytes - s0.bodyBytes),
+      gzipRatio: (sink.stats.rawBytes - s0.rawBytes) / Math.max(1, sink.stats.decodedBodyBytes - s0.decodedBodyBytes),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       relayCpuCores: (p1.cpuSeconds - p0.cpuSeconds) / seconds,
-      benchCpuCores: (selfCpuSeconds() - c0) / seconds,
+      benchCpuCores: (selfCpuSeconds() - cpu0) / seconds,
       relayPeakRssMb: peak / 1e6,
       rejected,
     };
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
   baseline.sample(3);
   console.log(`baseline: zlib level 1, one core: ${baseline.mbPerSecond.toFixed(1)} MB/s, ratio ${baseline.ratio.toFixed(2)} (${logType}, ${Math.round(poolBytes / pool.length)} B/record)`);
 
-  const sink = new BenchSink(now);
+  const sink = new BenchSink(now, decodeEvery);
   await sink.start();
   const steps: StepResult[] = [];
   for (const compression of String(opt.compression).split(',')) await runMode(compression, sink, steps, pool, baseline);
@@ -175,7 +188,7 @@ async function main(): Promise<void> {
   const report = writeReport(String(opt.out), {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression, policyNameShare: Number(opt['policy-names']), relayBin: opt['relay-bin'] || 'this checkout' },
+    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression, policyNameShare: Number(opt['policy-names']), decodeEvery, relayBin: opt['relay-bin'] || 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,

@@ -70,3 +70,20 @@ test('the stand-in counts lines and finds probes in zstd (several frames) and gz
     await sink.close();
   }
 });
+
+test('with decodeEvery 2 the stand-in counts every body but decodes one in two', async () => {
+  const sink = new BenchSink(now, 2);
+  await sink.start();
+  try {
+    const zstd = loadZstd()!;
+    const bodies = [0, 1, 2, 3].map((k) => zstd.compress(Buffer.from(`{"k":${k}}\n`.repeat(10 + k))));
+    for (const b of bodies) assert.equal((await request(sink.url, { method: 'POST', body: b })).statusCode, 200);
+    assert.equal(sink.stats.requests, 4);
+    assert.equal(sink.stats.bodyBytes, bodies.reduce((n, b) => n + b.length, 0));
+    assert.equal(sink.stats.decodedBodies, 2);
+    assert.equal(sink.stats.lines, 11 + 13, 'the 2nd and 4th bodies');
+    assert.equal(sink.stats.decodedBodyBytes, bodies[1]!.length + bodies[3]!.length);
+  } finally {
+    await sink.close();
+  }
+});
