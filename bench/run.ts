@@ -84,6 +84,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   };
 
   const step = async (label: string, connections: number, rate: number): Promise<StepResult> => {
+    // Probe numbers start again at 0 in every step: arrivals seen in an earlier step must not match them.
+    sink.stats.probes.clear();
     const s0 = { ...sink.stats, bodySizes: sink.stats.bodySizes.length };
     const c0 = await counters();
     const p0 = sample(pid);
