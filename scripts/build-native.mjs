@@ -62,4 +62,4 @@ const check = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(req
 });
 if (check.status !== 0) warn(`the built addon does not load: ${check.stderr.trim().split('\n')[0]}`);
 const info = JSON.parse(check.stdout);
-process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, ${info.implementation} kernel)\n`);
+process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, walk compiled for ${info.implementation}, stage 1 on this CPU: ${info.stage1})\n`);

@@ -50,7 +50,7 @@ const simd = problem === undefined ? await createEngine('simdjson') : undefined;
 const info = loadNativeAddon().addon?.info();
 console.log(
   `node ${process.version}, ${COUNT} User Activity records (average ${Math.round(avg)} bytes), ${BATCH_LINES} lines per batch, best of ${ROUNDS}, one core` +
-    (info ? `; simdjson ${info.simdjson} (${info.implementation} kernel)` : `; simdjson engine unavailable: ${problem}`),
+    (info ? `; simdjson ${info.simdjson} (walk: ${info.implementation} kernel, stage 1: ${info.stage1})` : `; simdjson engine unavailable: ${problem}`),
 );
 const cases: Array<[string, readonly string[], string]> = [
   ['accepted records, logType UserActivity', accepted, UA],

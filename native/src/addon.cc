@@ -140,7 +140,10 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("simdjson", Napi::String::New(env, SIMDJSON_VERSION));
+  // The On-Demand walk is compiled for one kernel (binding.gyp's -march); stage 1 (the structural index)
+  // runs the kernel simdjson selects for this CPU at run time.
   o.Set("implementation", Napi::String::New(env, simdjson::builtin_implementation()->name()));
+  o.Set("stage1", Napi::String::New(env, simdjson::get_active_implementation()->name()));
   return o;
 }
 

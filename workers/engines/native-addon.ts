@@ -47,7 +47,8 @@ export type NativeHandle = { readonly __nativePlan: unique symbol };
 export interface NativeAddon {
   compile(planJson: string): NativeHandle;
   checkBatch(handle: NativeHandle, bytes: Uint8Array, logType: number, maxLineBytes: number): NativeBatch;
-  info(): { simdjson: string; implementation: string };
+  /** The simdjson version, the kernel the walk is compiled for, and the one stage 1 selected for this CPU at run time. */
+  info(): { simdjson: string; implementation: string; stage1: string };
 }
 
 export const NATIVE_ACCEPTED = 0;
