@@ -22,8 +22,7 @@ export function jsonLines(records: readonly OutRecord[], rawBytes: number): Buff
   const out = Buffer.allocUnsafe(rawBytes);
   let at = 0;
   for (const r of records) {
-    r.bytes.copy(out, at);
-    at += r.bytes.length;
+    at += r.bytes.copy(out, at);
     out[at++] = NEWLINE;
   }
   return out;

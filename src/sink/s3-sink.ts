@@ -89,8 +89,8 @@ export class S3Sink implements Sink {
         this.open.set(r.logType, obj);
       }
       obj.records.push(r);
-      obj.rawBytes += r.bytes.length + 1;
-      this.openBytes += r.bytes.length + 1;
+      obj.rawBytes += r.byteLength + 1;
+      this.openBytes += r.byteLength + 1;
       if (obj.rawBytes >= this.opts.objectMaxBytes) this.seal(obj);
     }
     while (this.openBytes > this.opts.maxOpenBytes) this.seal(this.largestOpen()!);
