@@ -22,6 +22,7 @@
  * so segments are as large as the body size allows (about 1/16 of a body, at most 256 KB raw).
  */
 import { constants as zc, crc32, deflateRaw } from 'node:zlib';
+import type { OutRecord } from './sink.js';
 
 /** Sizing of the bodies. */
 export interface BodyOptions {
@@ -36,6 +37,17 @@ export interface BodyOptions {
    * libuv, holding zlib state for each, and delay the pool's other users (DNS lookups, file writes).
    */
   parallelism?: number;
+}
+
+/**
+ * A record as the body builders take it: its bytes, or an OutRecord, which views them only when asked (the
+ * builders read only sizes for the records a worker compressed already, most of them).
+ */
+export type RecordLike = Buffer | Pick<OutRecord, 'bytes' | 'byteLength'>;
+
+/** The bytes of a record. */
+export function bytesOf(r: RecordLike): Buffer {
+  return Buffer.isBuffer(r) ? r : r.bytes;
 }
 
 /** One gzip'd request body holding records[start, end), each followed by "\n". */
@@ -110,11 +122,11 @@ interface Segment {
 export const MIN_FILL_BEFORE_WHOLE_PIECE = 0.75;
 
 /** Cuts records[start, end) into runs of about `rawBytes` each ("record\n" counted), at record boundaries. */
-export function cutRecords(records: readonly Buffer[], start: number, end: number, rawBytes: number): Array<[number, number]> {
+export function cutRecords(records: readonly RecordLike[], start: number, end: number, rawBytes: number): Array<[number, number]> {
   const cuts: Array<[number, number]> = [];
   for (let i = start; i < end; ) {
     let j = i;
-    for (let size = 0; j < end && size < rawBytes; j++) size += records[j]!.length + 1;
+    for (let size = 0; j < end && size < rawBytes; j++) size += records[j]!.byteLength + 1;
     cuts.push([i, j]);
     i = j;
   }
@@ -134,15 +146,13 @@ function compressSegment(raw: Buffer, level: number): Promise<Buffer> {
 }
 
 /** Concatenates records[start, end), each followed by a newline, into one new buffer. */
-function joinLines(records: readonly Buffer[], start: number, end: number): Buffer {
+function joinLines(records: readonly RecordLike[], start: number, end: number): Buffer {
   let size = end - start;
-  for (let i = start; i < end; i++) size += records[i]!.length;
+  for (let i = start; i < end; i++) size += records[i]!.byteLength;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (let i = start; i < end; i++) {
-    const r = records[i]!;
-    r.copy(out, at);
-    at += r.length;
+    at += bytesOf(records[i]!).copy(out, at);
     out[at++] = NEWLINE;
   }
   return out;
@@ -276,7 +286,7 @@ export class GzipBodyBuilder {
    * Builds bodies from `records` in order; every record lands in exactly one body or in `tooLarge`.
    * `precompressed` (sorted, non-overlapping ranges) are segments a worker compressed already.
    */
-  async build(records: readonly Buffer[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
+  async build(records: readonly RecordLike[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
     const bodies: Body[] = [];
     const tooLarge: number[] = [];
     if (records.length === 0) return { bodies, tooLarge };
@@ -298,7 +308,7 @@ export class GzipBodyBuilder {
         size = 0;
         continue;
       }
-      size += records[i]!.length + 1;
+      size += records[i]!.byteLength + 1;
       if (size >= segRaw || i === records.length - 1) {
         segments.push(this.segment(records, start, i + 1));
         start = i + 1;
@@ -348,7 +358,7 @@ export class GzipBodyBuilder {
     return { bodies, tooLarge };
   }
 
-  private segment(records: readonly Buffer[], start: number, end: number): Segment {
+  private segment(records: readonly RecordLike[], start: number, end: number): Segment {
     const raw = joinLines(records, start, end);
     const compressed = this.gate.run(() => compressSegment(raw, this.level));
     // A zlib failure (out of memory) reaches the caller through `place`, which awaits every segment in

@@ -3,7 +3,7 @@
  * maxRequestBytes on the wire, and sends them through the retrying HttpSender. A body is cut when the
  * pending records reach the builder's raw-size target, or flushIntervalMs after the first of them arrived.
  */
-import { GzipBodyBuilder, type BuildResult, type Precompressed } from './gzip-body.js';
+import { GzipBodyBuilder, type BuildResult, type Precompressed, type RecordLike } from './gzip-body.js';
 import { ZstdBodyBuilder } from './zstd-body.js';
 import { HttpSender } from './http-sender.js';
 import { rawBytesOf, type AcceptedChunk, type OutRecord, type Precompression, type Sink, type SinkHooks } from './sink.js';
@@ -21,7 +21,7 @@ export interface HttpSinkOptions {
 /** What both body builders offer. */
 interface BodyBuilder {
   targetRawBytes(): number;
-  build(records: readonly Buffer[], precompressed?: readonly Precompressed[]): Promise<BuildResult>;
+  build(records: readonly RecordLike[], precompressed?: readonly Precompressed[]): Promise<BuildResult>;
 }
 
 export class HttpSink implements Sink {
@@ -85,7 +85,7 @@ export class HttpSink implements Sink {
       this.hooks.refused(records, 'undelivered', 0, 'shutdown timed out before delivery', rawBytesOf(records));
       return;
     }
-    const { bodies, tooLarge } = await this.builder.build(records.map((r) => r.bytes), precompressed);
+    const { bodies, tooLarge } = await this.builder.build(records, precompressed);
     if (tooLarge.length > 0) {
       const big = tooLarge.map((i) => records[i]);
       this.hooks.refused(big, 'sink_rejected', 413, 'record alone exceeds output.http.maxRequestBytes when compressed', rawBytesOf(big));

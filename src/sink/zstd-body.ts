@@ -11,7 +11,7 @@
  * a body.
  */
 import { createRequire } from 'node:module';
-import { MIN_FILL_BEFORE_WHOLE_PIECE, cutRecords, type Body, type BuildResult, type Precompressed } from './gzip-body.js';
+import { MIN_FILL_BEFORE_WHOLE_PIECE, bytesOf, cutRecords, type Body, type BuildResult, type Precompressed, type RecordLike } from './gzip-body.js';
 
 type ZstdCompress = (data: Uint8Array, params?: { compressionLevel?: number }) => Buffer;
 
@@ -61,7 +61,7 @@ export class ZstdBodyBuilder {
   }
 
   /** As GzipBodyBuilder.build; a precompressed piece is one zstd frame of its records. */
-  async build(records: readonly Buffer[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
+  async build(records: readonly RecordLike[], precompressed: readonly Precompressed[] = []): Promise<BuildResult> {
     const bodies: Body[] = [];
     const tooLarge: number[] = [];
     let frames: Buffer[] = [];
@@ -124,7 +124,7 @@ export class ZstdBodyBuilder {
         seg = 0;
         continue;
       }
-      seg += records[i].length + 1;
+      seg += records[i]!.byteLength + 1;
       if (seg >= SEGMENT_RAW_BYTES || i === records.length - 1) {
         place(start, i + 1);
         start = i + 1;
@@ -137,14 +137,13 @@ export class ZstdBodyBuilder {
   }
 }
 
-function join(records: readonly Buffer[], start: number, end: number): Buffer {
+function join(records: readonly RecordLike[], start: number, end: number): Buffer {
   let n = end - start;
-  for (let i = start; i < end; i++) n += records[i].length;
+  for (let i = start; i < end; i++) n += records[i]!.byteLength;
   const out = Buffer.allocUnsafe(n);
   let at = 0;
   for (let i = start; i < end; i++) {
-    records[i].copy(out, at);
-    at += records[i].length;
+    at += bytesOf(records[i]!).copy(out, at);
     out[at++] = NEWLINE;
   }
   return out;
