@@ -73,9 +73,8 @@ export class Relay {
   private readonly tasks = new Set<Promise<void>>();
   private readonly bytesRead = new Map<string, number>();
   private pool: Piscina | null = null;
-  private rejectPolicy: RejectPolicy;
-  /** Top-level schema fields per log type: the closed label set of zpa_relay_schema_mismatch_total. */
-  private schemaFields = new Map<string, Set<string>>();
+  /** onReject resolved per reason: workers apply it to the records they refuse. */
+  private rejectActions: RejectPolicy['actions'];
   private sink: Sink | null = null;
   /** The output section the current sink was built from (to tell whether a reload changes it). */
   private sinkConfig: RelayConfig['output'] | null = null;
@@ -94,7 +93,7 @@ export class Relay {
     this.log = opts.log;
     this.metrics = opts.metrics ?? new RelayMetrics();
     this.admin = new AdminServer(this.metrics);
-    this.rejectPolicy = new RejectPolicy(config.onReject);
+    this.rejectActions = new RejectPolicy(config.onReject).actions;
     this.mismatches = new MismatchLog(this.log);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
     this.admissions = new IncidentLog(this.log, 'connections refused (counts by listener/reason since the last report; addresses at debug level)');
@@ -140,8 +139,6 @@ export class Relay {
       rejects: this.rejects,
       mismatches: this.mismatches,
       sink: () => this.sink!,
-      policy: () => this.rejectPolicy,
-      schemaFields: () => this.schemaFields,
     });
   }
 
@@ -155,8 +152,8 @@ export class Relay {
   private async startParts(): Promise<void> {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
-    const engine = this.opts.engine ?? (await SchemaEngine.load(cfg.schemas.path || undefined));
-    this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
+    // The schemas must load before any listener opens (the workers load their own copy of them).
+    if (!this.opts.engine) await SchemaEngine.load(cfg.schemas.path || undefined);
     await this.deadLetters.open();
     void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
@@ -303,6 +300,7 @@ export class Relay {
       generation: this.generation,
       engine: this.engine,
       compress: this.sink?.precompression,
+      rejectActions: this.rejectActions,
     };
     const p = this.pool!.run(task, { transferList: [data] })
       .then((res: BatchResult) => {
@@ -332,7 +330,8 @@ export class Relay {
     const applied: string[] = [];
     const needsRestart: string[] = [];
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    const engine = loaded ?? (await SchemaEngine.load(next.schemas.path || undefined));
+    // A config whose schemas do not load is refused whole, before anything changes.
+    if (!loaded) await SchemaEngine.load(next.schemas.path || undefined);
     for (const key of ['listeners', 'spool', 'admin', 'deadLetter', 'workers', 'batch', 'maxBufferedBytes', 'resumeBufferedBytes'] as const) {
       if (key === 'listeners') {
         // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client
@@ -347,11 +346,10 @@ export class Relay {
       const lc = next.listeners.find((x) => x.name === l.config.name);
       if (lc && l.reloadTls(lc.tls)) tls++;
     }
-    this.schemaFields = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
     this.generation++;
     (this as { config: RelayConfig }).config = { ...this.config, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
     applied.push('schemas', 'repairs', 'onReject');
-    this.rejectPolicy = new RejectPolicy(next.onReject);
+    this.rejectActions = new RejectPolicy(next.onReject).actions;
     if (!same(this.config.output, this.sink && this.sinkConfig)) {
       const old = this.sink!;
       this.sink = await this.newSink(this.config);

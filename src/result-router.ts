@@ -11,7 +11,6 @@ import type { IncidentLog } from './ingest/incident-log.js';
 import type { MismatchLog } from './ingest/mismatch-log.js';
 import type { DeadLetterStore } from './durability/dead-letter-store.js';
 import type { BatchTicket } from './durability/batch-ticket.js';
-import type { RejectPolicy } from './durability/reject-policy.js';
 import type { Sink } from './sink/sink.js';
 import type { BatchResult, RejectedRecord } from '../workers/batch-types.js';
 
@@ -24,10 +23,8 @@ export interface RouterDeps {
   deadLetters: DeadLetterStore;
   rejects: IncidentLog;
   mismatches: MismatchLog;
-  /** The current sink, policy and schema fields (all replaced by a reload). */
+  /** The current sink (replaced by a reload). */
   sink(): Sink;
-  policy(): RejectPolicy;
-  schemaFields(): ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export class ResultRouter {
@@ -37,11 +34,15 @@ export class ResultRouter {
   async route(listener: string, res: BatchResult, ticket: BatchTicket | undefined, replayed: boolean): Promise<void> {
     const m = this.d.metrics;
     if (replayed) m.spoolReplayed.inc(res.ends.length + res.rejectedCounts.reduce((n, c) => n + c[2], 0));
-    ticket?.add(res.ends.length + (res.rejected.byteLength > 0 ? 1 : 0));
+    ticket?.add(res.ends.length + (res.deadLetters !== undefined ? 1 : 0));
     for (const [lt, n] of Object.entries(res.received)) m.recordsReceived.inc({ listener, log_type: lt }, n);
     for (const [lt, reason, n] of res.rejectedCounts) {
       m.recordsRejected.inc({ listener, log_type: lt, reason }, n);
       this.d.rejects.add(`${listener}/${lt}/${reason}`, n);
+    }
+    for (const [lt, field, reason, n] of res.mismatches) {
+      m.schemaMismatch.inc({ log_type: lt, field, reason }, n);
+      this.d.mismatches.add(lt, field, reason, n);
     }
     for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
     if (res.ends.length > 0) {
@@ -50,24 +51,15 @@ export class ResultRouter {
     }
     // The budget now holds the accepted (and forwarded) bytes, which the sink settles, instead of the whole input.
     let releasable = res.inputBytes - res.accepted.byteLength;
-    if (res.rejected.byteLength > 0) {
-      const rejected = unpack(res.rejected) as RejectedRecord[];
-      this.countMismatches(rejected);
-      const keep: RejectedRecord[] = [];
-      const forward: RejectedRecord[] = [];
-      const policy = this.d.policy();
-      for (const r of rejected) {
-        const action = policy.actionFor(r.reason);
-        if (action !== 'dead-letter') forward.push(r);
-        if (action !== 'forward') keep.push(r);
-      }
-      if (forward.length > 0) releasable -= this.forward(listener, forward, ticket);
+    // Refused records onReject forwards; the worker has encoded the ones to keep (res.deadLetters).
+    if (res.rejected.byteLength > 0) releasable -= this.forward(listener, unpack(res.rejected) as RejectedRecord[], ticket);
+    if (res.deadLetters !== undefined) {
       try {
-        await this.d.deadLetters.write(keep.map((r) => ({ listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length })));
+        await this.d.deadLetters.writeEncoded(res.deadLetters, res.deadLetterCounts);
         ticket?.settle();
       } catch (err) {
         // Not acknowledged: with a spool the batch is replayed at the next start rather than lost.
-        this.d.log.error({ err: (err as Error).message, records: keep.length }, 'dead-letter write failed');
+        this.d.log.error({ err: (err as Error).message, records: res.deadLetterCounts.reduce((n, c) => n + c[1], 0) }, 'dead-letter write failed');
       }
     }
     this.d.budget.adjust(-releasable);
@@ -83,25 +75,6 @@ export class ResultRouter {
     void this.d.deadLetters
       .write([{ listener, logType: logType === 'auto' ? null : logType, reason: 'line_too_long', message: `line of ${length} bytes exceeds maxLineBytes ${maxLineBytes}`, line: head, length }])
       .catch((err: Error) => this.d.log.error({ err: err.message }, 'dead-letter write failed'));
-  }
-
-  /** Counts schema failures by log type, top-level schema field and reason (labels from the schemas only). */
-  private countMismatches(rejected: readonly RejectedRecord[]): void {
-    const counts = new Map<string, [string, string, string, number]>();
-    const fields = this.d.schemaFields();
-    for (const r of rejected) {
-      const lt = r.logType ?? 'unknown';
-      const top = r.field ? r.field.split(/[.[]/, 1)[0] : '';
-      const field = fields.get(lt)?.has(top) ? top : '';
-      const key = `${lt}\0${field}\0${r.reason}`;
-      const c = counts.get(key);
-      if (c) c[3]++;
-      else counts.set(key, [lt, field, r.reason, 1]);
-    }
-    for (const [lt, field, reason, n] of counts.values()) {
-      this.d.metrics.schemaMismatch.inc({ log_type: lt, field, reason }, n);
-      this.d.mismatches.add(lt, field, reason, n);
-    }
   }
 
   /** Sends refused records anyway (onReject forward / forward-and-keep); returns the bytes now held by the sink. */

@@ -5,6 +5,8 @@
 import type { RejectReason } from '../src/schema/verdict.js';
 import type { EngineChoice } from './engines/engine-types.js';
 import type { Precompression } from '../src/sink/sink.js';
+import type { RejectAction } from '../src/durability/reject-policy.js';
+import type { MismatchCount } from '../src/durability/mismatch-counts.js';
 
 export interface BatchTask {
   listener: string;
@@ -28,6 +30,8 @@ export interface BatchTask {
   engine?: EngineChoice;
   /** Compress the accepted bytes this way too (the output's body format), or not at all when absent. */
   compress?: Precompression;
+  /** onReject resolved per reason (RejectPolicy.actions); a reason absent is dead-lettered. */
+  rejectActions?: Readonly<Partial<Record<RejectReason, RejectAction>>>;
 }
 
 /** One rejected record as the dead-letter store keeps it. */
@@ -54,8 +58,16 @@ export interface BatchResult {
   typeNames: string[];
   /** Records seen per log type ('unknown' when auto-detection found none). */
   received: Record<string, number>;
-  /** msgpackr-packed RejectedRecord[] (empty array when none). */
+  /** msgpackr-packed RejectedRecord[] of the refused records onReject forwards (empty when none). */
   rejected: Uint8Array;
+  /**
+   * The refused records to keep (onReject dead-letter or forward-and-keep) as dead-letter store lines
+   * (src/durability/dead-letter-entry.ts), encoded here; absent when none. With their count per reason.
+   */
+  deadLetters?: Uint8Array;
+  deadLetterCounts: Array<[string, number]>;
+  /** Every refused record of the batch counted by log type, top-level schema field and reason. */
+  mismatches: MismatchCount[];
   /** [logType, reason, count] per combination. */
   rejectedCounts: Array<[string, RejectReason, number]>;
   repairs: Record<string, number>;

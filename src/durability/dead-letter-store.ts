@@ -3,26 +3,12 @@
  * (by the schema check, by Panther, or left undelivered by a timed-out shutdown). Nothing is dropped
  * silently: the store is bounded by maxBytes and evicting its oldest file is counted and logged.
  *
- * Record format (one JSON object per line):
- *   {"time","listener","logType","reason","field","message","line"} plus `status` for sink rejections;
- *   `lineBase64` replaces `line` when the bytes are not valid UTF-8; `length` is added when `line` holds
- *   only the first 64 KiB of an over-long line.
+ * Record format: see dead-letter-entry.ts. Records refused by the schema come from the workers already
+ * encoded (writeEncoded); the others (refused by the output, undelivered, over-long lines) are encoded here.
  */
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUtf8 } from 'node:buffer';
-
-export interface DeadLetterInput {
-  listener: string;
-  logType: string | null;
-  reason: string;
-  field?: string;
-  message: string;
-  line: Uint8Array;
-  /** Full length of the original line when `line` is only its head. */
-  length?: number;
-  status?: number;
-}
+import { encodeEntries, type DeadLetterInput } from './dead-letter-entry.js';
 
 export interface DeadLetterOptions {
   path: string;
@@ -47,7 +33,9 @@ function fileName(seq: number): string {
 
 /** Records waiting for one write and fdatasync; `done` settles when they are on disk. */
 interface PendingGroup {
-  records: DeadLetterInput[];
+  /** Records to encode at write time, and lines that came encoded (from the workers), in arrival order. */
+  parts: Array<readonly DeadLetterInput[] | Uint8Array>;
+  byReason: Map<string, number>;
   bytes: number;
   done: Promise<void>;
 }
@@ -100,22 +88,40 @@ export class DeadLetterStore {
    */
   write(records: readonly DeadLetterInput[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    let group = this.openGroup;
-    if (group === null || group.bytes >= GROUP_MAX_BYTES) {
-      const g: PendingGroup = { records: [], bytes: 0, done: undefined as unknown as Promise<void> };
-      g.done = this.tail.then(() => {
-        if (this.openGroup === g) this.openGroup = null; // later writes form the next group
-        return this.append(g.records);
-      });
-      this.tail = g.done.catch(() => undefined);
-      this.openGroup = g;
-      group = g;
-    }
+    const group = this.groupFor();
+    group.parts.push(records);
     for (const r of records) {
-      group.records.push(r);
+      group.byReason.set(r.reason, (group.byReason.get(r.reason) ?? 0) + 1);
       group.bytes += r.line.byteLength;
     }
     return group.done;
+  }
+
+  /**
+   * Appends JSON lines encoded already (by a worker, with encodeEntries) holding `byReason` records; resolves
+   * once they are on disk, in the same group commit as write().
+   */
+  writeEncoded(lines: Uint8Array, byReason: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (lines.byteLength === 0) return Promise.resolve();
+    const group = this.groupFor();
+    group.parts.push(lines);
+    for (const [reason, n] of byReason) group.byReason.set(reason, (group.byReason.get(reason) ?? 0) + n);
+    group.bytes += lines.byteLength;
+    return group.done;
+  }
+
+  /** The group the next records join: the open one, or a new one written after the groups before it. */
+  private groupFor(): PendingGroup {
+    const open = this.openGroup;
+    if (open !== null && open.bytes < GROUP_MAX_BYTES) return open;
+    const g: PendingGroup = { parts: [], byReason: new Map(), bytes: 0, done: undefined as unknown as Promise<void> };
+    g.done = this.tail.then(() => {
+      if (this.openGroup === g) this.openGroup = null; // later writes form the next group
+      return this.append(g);
+    });
+    this.tail = g.done.catch(() => undefined);
+    this.openGroup = g;
+    return g;
   }
 
   /** Closes the active file so that it becomes a complete `.jsonl` file. */
@@ -124,15 +130,10 @@ export class DeadLetterStore {
     await this.closeActive();
   }
 
-  private async append(records: readonly DeadLetterInput[]): Promise<void> {
+  private async append(group: PendingGroup): Promise<void> {
     const time = new Date().toISOString();
-    const byReason = new Map<string, number>();
-    let text = '';
-    for (const r of records) {
-      byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
-      text += JSON.stringify(toEntry(r, time)) + '\n';
-    }
-    const data = Buffer.from(text, 'utf8');
+    const chunks = group.parts.map((p) => (p instanceof Uint8Array ? p : encodeEntries(p, time)));
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     if (this.handle && this.activeBytes + data.length > this.opts.maxFileBytes) await this.closeActive();
     if (!this.handle) {
       this.activeName = fileName(this.seq++);
@@ -143,7 +144,7 @@ export class DeadLetterStore {
     await this.handle.datasync();
     this.activeBytes += data.length;
     await this.evict();
-    this.events.written(byReason);
+    this.events.written(group.byReason);
     this.events.sizeChanged(this.totalBytes());
   }
 
@@ -179,20 +180,3 @@ export class DeadLetterStore {
   }
 }
 
-/** The JSON object stored for one record. */
-export function toEntry(r: DeadLetterInput, time: string): Record<string, unknown> {
-  const e: Record<string, unknown> = {
-    time,
-    listener: r.listener,
-    logType: r.logType,
-    reason: r.reason,
-    field: r.field ?? null,
-    message: r.message,
-  };
-  if (r.status !== undefined) e.status = r.status;
-  const bytes = Buffer.from(r.line.buffer, r.line.byteOffset, r.line.byteLength);
-  if (isUtf8(bytes)) e.line = bytes.toString('utf8');
-  else e.lineBase64 = bytes.toString('base64');
-  if (r.length !== undefined && (r.length > r.line.byteLength || r.reason === 'line_too_long')) e.length = r.length;
-  return e;
-}

@@ -5,7 +5,8 @@
 import type { Logger } from '../log.js';
 import type { RelayMetrics } from '../metrics/metrics.js';
 import type { ByteBudget } from '../ingest/byte-budget.js';
-import type { DeadLetterInput, DeadLetterStore } from '../durability/dead-letter-store.js';
+import type { DeadLetterStore } from '../durability/dead-letter-store.js';
+import type { DeadLetterInput } from '../durability/dead-letter-entry.js';
 import type { BatchTicket } from '../durability/batch-ticket.js';
 import type { OutRecord, SinkHooks } from './sink.js';
 

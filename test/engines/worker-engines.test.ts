@@ -17,7 +17,10 @@ function task(data: Buffer, engine: BatchTask['engine'], logType: string): Batch
   return { listener: 't', logType, data: ab, maxLineBytes: 4096, schemasPath: '', stripSyslogPri: true, emptyListToArray: true, generation: 1, engine };
 }
 
-/** The result without Piscina's transfer wrapper, with the packed rejections unpacked for comparison. */
+/**
+ * The result without Piscina's transfer wrapper, with the packed rejections unpacked and the dead-letter lines
+ * parsed for comparison (less `time`: when each run refused them).
+ */
 async function run(data: Buffer, engine: BatchTask['engine'], logType: string): Promise<Record<string, unknown>> {
   const wrapped = (await checkBatch(task(data, engine, logType))) as unknown as Record<symbol, BatchResult>;
   const r = wrapped[Piscina.valueSymbol] ?? (wrapped as unknown as BatchResult);
@@ -28,7 +31,14 @@ async function run(data: Buffer, engine: BatchTask['engine'], logType: string): 
     typeIndex: [...r.typeIndex],
     eventTimes: [...r.eventTimes],
     rejected: r.rejected.byteLength > 0 ? unpack(Buffer.from(r.rejected)) : [],
+    deadLetters: r.deadLetters === undefined ? [] : deadLetterEntries(r.deadLetters).map(({ time: _time, ...rest }) => rest),
   };
+}
+
+function deadLetterEntries(lines: Uint8Array): Array<Record<string, unknown>> {
+  const text = Buffer.from(lines).toString('utf8');
+  assert.ok(text.endsWith('\n'), 'dead-letter lines end in a newline');
+  return text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('worker: reference and simdjson engines give identical batch results', async () => {
@@ -64,7 +74,7 @@ test('worker: accepted bytes are exactly the accepted lines, whether they stay i
       assert.equal(r['accepted'], expected.map((l) => `${l}\n`).join(''), `${label} (${engine})`);
       assert.deepEqual(r['ends'], expected.map((_, i) => expected.slice(0, i + 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)), `${label} (${engine}) ends`);
       // Refused lines travel to the dead-letter store as they were read.
-      const refused = (r['rejected'] as Array<{ line: Uint8Array }>).map((x) => Buffer.from(x.line).toString());
+      const refused = (r['deadLetters'] as Array<{ line: string }>).map((x) => x.line);
       assert.deepEqual(refused, lines.filter((l) => l.startsWith('{"no"')), `${label} (${engine}) refused lines`);
     }
   }
