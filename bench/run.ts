@@ -4,54 +4,36 @@
  * sizes, end-to-end latency (record written to the socket -> body received), CPU, peak RSS and rejects,
  * next to a baseline (zlib level 1 on one core over the same bytes, sampled through the run: ZlibBaseline).
  *
- *   npm run bench -- [--log-type UserActivity] [--connections 1,4] [--duration-s 15] [--rate 0]
- *                    [--latency-share 0.5] [--compression gzip,zstd] [--max-buffered-mib N] [--policy-names 0]
- *                    [--relay-config '{"batch":{"maxBytes":1048576}}'] [--relay-bin path/to/zpa-relay.js] [--decode-every 8]
- *                    [--out bench/results]
+ *   npm run bench -- [options]      (`npm run bench -- --help` lists them: bench/e2e/bench-options.ts)
  *
  * The load generator and the stand-in share the machine with the relay, as they do in PERFORMANCE.md.
  */
-import { parseArgs } from 'node:util';
 import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { LOG_TYPES, type LogTypeName } from './lss/generate.js';
 import { BenchSink } from './e2e/bench-sink.js';
 import { recordPool, runLoad } from './e2e/load-generator.js';
 import { sample, selfCpuSeconds } from './e2e/process-stats.js';
 import { writeReport, type StepResult } from './e2e/report.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
+import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
 
-const { values: opt } = parseArgs({
-  options: {
-    'log-type': { type: 'string', default: 'UserActivity' },
-    connections: { type: 'string', default: '1,4' },
-    'duration-s': { type: 'string', default: '15' },
-    rate: { type: 'string', default: '0' },
-    // The latency step runs at this share of the best full-speed step; 0 skips it.
-    'latency-share': { type: 'string', default: '0.5' },
-    compression: { type: 'string', default: 'gzip,zstd' },
-    out: { type: 'string', default: 'bench/results' },
-    'max-buffered-mib': { type: 'string', default: '' },
-    // Share of User Activity records with a policy name in Policy (real LSS traffic; the schema refuses them).
-    'policy-names': { type: 'string', default: '0' },
-    // More relay settings to try, as JSON merged over the bench's config (e.g. batch, workers, onReject).
-    'relay-config': { type: 'string', default: '{}' },
-    // The stand-in decodes one body in this many (BenchSink); 1 decodes all and checks the relay's count against them.
-    'decode-every': { type: 'string', default: '8' },
-    // Another build's launcher (e.g. a checkout of an older commit), to compare two versions on one machine.
-    'relay-bin': { type: 'string', default: '' },
-  },
-});
+const args = parseBenchArgs(process.argv.slice(2));
+if (args.help) {
+  console.log(BENCH_USAGE);
+  process.exit(0);
+}
+if ('problems' in args) {
+  console.error(`bench: ${args.problems.length} problem(s) with the command line:\n${args.problems.map((p) => `  - ${p}`).join('\n')}\n\n${BENCH_USAGE}`);
+  process.exit(2);
+}
+const opt = args.options;
 
 const now = () => performance.now();
-const logType = (LOG_TYPES.find((t) => t.endsWith(`.${opt['log-type']}`)) ?? opt['log-type']) as LogTypeName;
-const durationMs = Number(opt['duration-s']) * 1000;
-const connectionSteps = String(opt.connections).split(',').map(Number);
-const decodeEvery = Math.max(1, Math.floor(Number(opt['decode-every'])));
+const { logType, durationMs, decodeEvery } = opt;
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -69,11 +51,11 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
       deadLetter: { path: join(dir, 'dl') },
-      ...(opt['max-buffered-mib'] ? { maxBufferedBytes: Number(opt['max-buffered-mib']) * 1024 * 1024 } : {}),
-      ...(JSON.parse(String(opt['relay-config'])) as Record<string, unknown>),
+      ...(opt.maxBufferedBytes !== undefined ? { maxBufferedBytes: opt.maxBufferedBytes } : {}),
+      ...opt.relayConfig,
     }),
   );
-  const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt['relay-bin'] ? resolve(String(opt['relay-bin'])) : undefined });
+  const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
   const pid = relay.child.pid!;
 
   /** Records the relay has delivered and refused so far, from its own metrics. */
@@ -155,9 +137,9 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 
   try {
     const mine: StepResult[] = [];
-    for (const c of connectionSteps) mine.push(await step(`${compression}, full speed, ${c} conn`, c, Number(opt.rate)));
+    for (const c of opt.connections) mine.push(await step(`${compression}, full speed, ${c} conn`, c, opt.rate));
     const best = mine.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-    const share = Number(opt['latency-share']);
+    const share = opt.latencyShare;
     if (share > 0) mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, best.connections, Math.round(best.recordsPerSecond * share)));
     steps.push(...mine);
   } finally {
@@ -167,7 +149,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 }
 
 async function main(): Promise<void> {
-  const pool = recordPool(logType, 1, Number(opt['policy-names']));
+  const pool = recordPool(logType, 1, opt.policyNameShare);
   const poolBytes = pool.reduce((n, b) => n + b.length, 0);
   // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB), sampled through the run.
   const corpus = Buffer.concat(Array.from({ length: Math.ceil(64e6 / poolBytes) }, () => Buffer.concat(pool)));
@@ -178,19 +160,19 @@ async function main(): Promise<void> {
   const sink = new BenchSink(now, decodeEvery);
   await sink.start();
   const steps: StepResult[] = [];
-  for (const compression of String(opt.compression).split(',')) await runMode(compression, sink, steps, pool, baseline);
+  for (const compression of opt.compression) await runMode(compression, sink, steps, pool, baseline);
   await sink.close();
   const n = availableParallelism();
-  const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(String(opt.compression).split(',')[0])).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+  const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(opt.compression[0]!)).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
   const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${logType} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
   for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
   console.log(sizing);
-  const report = writeReport(String(opt.out), {
+  const report = writeReport(opt.out, {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType, connections: connectionSteps, durationS: durationMs / 1000, rate: Number(opt.rate), compression: opt.compression, policyNameShare: Number(opt['policy-names']), decodeEvery, relayBin: opt['relay-bin'] || 'this checkout' },
+    options: { logType, connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, relayBin: opt.relayBin ?? 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench`'s command line, declared once and checked whole: a run that would stop half-way (an
+ * unknown log type, a typo in --compression, a --relay-config that is not JSON) is refused before the
+ * first step with every problem listed, not after minutes of load with a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LOG_TYPES, type LogTypeName } from '../lss/generate.js';
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+
+  --log-type NAME          LSS log type to generate: ${LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ')}
+                           (or the full Zscaler.ZPA.* name); default UserActivity
+  --connections 1,4        connection counts, one full-speed step each
+  --duration-s 15          seconds per step
+  --rate 0                 records/s the load generator offers in full-speed steps (0: as fast as possible)
+  --latency-share 0.5      a last step at this share of the best full-speed rate, for latency (0 skips it)
+  --compression gzip,zstd  the HTTP output's body compression, one relay per value
+  --max-buffered-mib N     the relay's maxBufferedBytes in MiB (default: the relay's own)
+  --policy-names 0         share (0..1) of User Activity records with a policy name in Policy (real traffic;
+                           the schema refuses them and they are dead-lettered)
+  --relay-config JSON      more relay settings merged over the bench's config, e.g. '{"batch":{"maxBytes":1048576}}'
+  --relay-bin PATH         another build's bin/zpa-relay.js, to compare two versions on one machine
+  --decode-every 8         the stand-in decodes one body in this many (1: all, and checks the relay's count)
+  --out bench/results      where the JSON and HTML reports go
+  --help                   this text`;
+
+export interface BenchOptions {
+  readonly logType: LogTypeName;
+  readonly connections: readonly number[];
+  readonly durationMs: number;
+  readonly rate: number;
+  readonly latencyShare: number;
+  readonly compression: readonly ('gzip' | 'zstd')[];
+  readonly maxBufferedBytes?: number;
+  readonly policyNameShare: number;
+  readonly relayConfig: Readonly<Record<string, unknown>>;
+  readonly relayBin?: string;
+  readonly decodeEvery: number;
+  readonly out: string;
+}
+
+export type BenchArgs = { help: true } | { help: false; options: BenchOptions } | { help: false; problems: string[] };
+
+const COMPRESSIONS = ['gzip', 'zstd'] as const;
+
+/** Parses `argv` (without node and the script); either the options, every problem found, or a request for help. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        'log-type': { type: 'string', default: 'UserActivity' },
+        connections: { type: 'string', default: '1,4' },
+        'duration-s': { type: 'string', default: '15' },
+        rate: { type: 'string', default: '0' },
+        'latency-share': { type: 'string', default: '0.5' },
+        compression: { type: 'string', default: 'gzip,zstd' },
+        out: { type: 'string', default: 'bench/results' },
+        'max-buffered-mib': { type: 'string', default: '' },
+        'policy-names': { type: 'string', default: '0' },
+        'relay-config': { type: 'string', default: '{}' },
+        'decode-every': { type: 'string', default: '8' },
+        'relay-bin': { type: 'string', default: '' },
+      },
+    }));
+  } catch (err) {
+    // parseArgs stops at the first unknown option or missing value: that one is the problem to report.
+    return { help: false, problems: [(err as Error).message] };
+  }
+  if (values.help) return { help: true };
+  const str = (k: string) => String(values[k]);
+  const problems: string[] = [];
+  const number = (k: string, ok: (n: number) => boolean, want: string): number => {
+    const n = Number(str(k));
+    if (str(k).trim() === '' || !Number.isFinite(n) || !ok(n)) problems.push(`--${k} ${JSON.stringify(str(k))}: ${want}`);
+    return n;
+  };
+
+  const name = str('log-type');
+  const logType = LOG_TYPES.find((t) => t === name || t.endsWith(`.${name}`));
+  if (logType === undefined) problems.push(`--log-type ${JSON.stringify(name)}: one of ${LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ')}`);
+  const connections = str('connections').split(',').map(Number);
+  if (!connections.every((c) => Number.isInteger(c) && c >= 1)) problems.push(`--connections ${JSON.stringify(str('connections'))}: a comma-separated list of whole numbers of at least 1`);
+  const durationS = number('duration-s', (n) => n > 0, 'seconds, more than 0');
+  const rate = number('rate', (n) => n >= 0, 'records/s, 0 (as fast as possible) or more');
+  const latencyShare = number('latency-share', (n) => n >= 0 && n <= 1, 'a share from 0 (skip the latency step) to 1');
+  const compression = str('compression').split(',');
+  const unknown = compression.filter((c) => !(COMPRESSIONS as readonly string[]).includes(c));
+  if (unknown.length > 0) problems.push(`--compression ${JSON.stringify(str('compression'))}: ${unknown.map((c) => JSON.stringify(c)).join(', ')} unknown (gzip, zstd)`);
+  const mib = str('max-buffered-mib') === '' ? undefined : number('max-buffered-mib', (n) => n > 0, 'MiB, more than 0');
+  const policyNameShare = number('policy-names', (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
+  const decodeEvery = number('decode-every', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
+  let relayConfig: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(str('relay-config'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) problems.push('--relay-config: a JSON object of relay settings');
+    else relayConfig = parsed as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`--relay-config: not JSON (${(err as Error).message})`);
+  }
+  const relayBin = str('relay-bin') === '' ? undefined : resolve(str('relay-bin'));
+  if (relayBin !== undefined && !existsSync(relayBin)) problems.push(`--relay-bin ${JSON.stringify(str('relay-bin'))}: no such file`);
+
+  if (problems.length > 0) return { help: false, problems };
+  return {
+    help: false,
+    options: Object.freeze({
+      logType: logType!,
+      connections: Object.freeze(connections),
+      durationMs: durationS * 1000,
+      rate,
+      latencyShare,
+      compression: Object.freeze(compression as ('gzip' | 'zstd')[]),
+      ...(mib !== undefined ? { maxBufferedBytes: Math.round(mib * 1024 * 1024) } : {}),
+      policyNameShare,
+      relayConfig: Object.freeze(relayConfig),
+      ...(relayBin !== undefined ? { relayBin } : {}),
+      decodeEvery,
+      out: str('out'),
+    }),
+  };
+}

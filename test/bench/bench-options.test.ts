@@ -1,0 +1,56 @@
+/**
+ * `npm run bench` refuses a bad command line before any load, listing every problem, and explains itself
+ * with --help: an operator sizing a deployment should not lose minutes of a run to a typo.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs } from '../../bench/e2e/bench-options.js';
+
+const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+const bench = (...args: string[]) => spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+test('bench: every problem of the command line is listed at once, exit 2, before anything runs', () => {
+  const r = bench('--connections', '0,4', '--compression', 'gzip,lz4', '--relay-config', '{"batch":', '--policy-names', '1.5', '--log-type', 'Nope', '--relay-bin', '/nonexistent/zpa-relay.js');
+  assert.equal(r.status, 2, r.stderr);
+  for (const want of ['--connections "0,4"', '"lz4" unknown', '--relay-config: not JSON', '--policy-names "1.5"', '--log-type "Nope"', '--relay-bin "/nonexistent/zpa-relay.js": no such file']) {
+    assert.ok(r.stderr.includes(want), `stderr names ${want}:\n${r.stderr}`);
+  }
+  assert.match(r.stderr, /6 problem\(s\)/);
+  assert.doesNotMatch(r.stdout, /baseline/, 'no step and no baseline ran');
+});
+
+test('bench: an unknown option is refused by name with the usage, not a stack trace', () => {
+  const r = bench('--conections', '4');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Unknown option '--conections'/);
+  assert.match(r.stderr, /usage: npm run bench/);
+  assert.doesNotMatch(r.stderr, /at parseArgs|node:internal/);
+});
+
+test('bench: --help prints the options and exits 0', () => {
+  const r = bench('--help');
+  assert.equal(r.status, 0);
+  for (const opt of ['--log-type', '--connections', '--latency-share', '--relay-bin', '--decode-every', 'AppConnectorMetrics']) assert.ok(r.stdout.includes(opt), opt);
+});
+
+test('bench: defaults, short log-type names and settings come out typed and frozen', () => {
+  const d = parseBenchArgs([]);
+  assert.ok(!d.help && 'options' in d);
+  assert.equal(d.options.logType, 'Zscaler.ZPA.UserActivity');
+  assert.deepEqual(d.options.connections, [1, 4]);
+  assert.deepEqual(d.options.compression, ['gzip', 'zstd']);
+  assert.equal(d.options.durationMs, 15_000);
+  assert.equal(d.options.decodeEvery, 8);
+  assert.equal(d.options.maxBufferedBytes, undefined);
+  assert.ok(Object.isFrozen(d.options));
+  const s = parseBenchArgs(['--log-type', 'AuditLog', '--max-buffered-mib', '64', '--relay-config', '{"workers":{"threads":1}}', '--latency-share', '0']);
+  assert.ok(!s.help && 'options' in s);
+  assert.equal(s.options.logType, 'Zscaler.ZPA.AuditLog');
+  assert.equal(s.options.maxBufferedBytes, 64 * 1024 * 1024);
+  assert.deepEqual(s.options.relayConfig, { workers: { threads: 1 } });
+  assert.equal(s.options.latencyShare, 0);
+  const arr = parseBenchArgs(['--relay-config', '[1]']);
+  assert.ok('problems' in arr && arr.problems[0]!.includes('a JSON object'));
+});
