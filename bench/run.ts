@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BenchSink } from './e2e/bench-sink.js';
-import { recordPool, runLoad } from './e2e/load-generator.js';
+import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
 import { sample, selfCpuSeconds } from './e2e/process-stats.js';
 import { writeReport, type StepResult } from './e2e/report.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
@@ -33,7 +33,10 @@ if ('problems' in args) {
 const opt = args.options;
 
 const now = () => performance.now();
-const { logType, durationMs, decodeEvery } = opt;
+const { mix, durationMs, decodeEvery } = opt;
+const short = (logType: string) => logType.replace('Zscaler.ZPA.', '');
+/** "Zscaler.ZPA.UserActivity", or "80% UserActivity, 20% UserStatus" for a mix (by records). */
+const mixLabel = mix.length === 1 ? mix[0]!.logType : mix.map((m) => `${Math.round(m.share * 100)}% ${short(m.logType)}`).join(', ');
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -41,13 +44,14 @@ function percentile(sorted: number[], p: number): number | null {
 }
 
 /** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
-async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pool: Buffer[], baseline: ZlibBaseline): Promise<void> {
+async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
   const cfgFile = join(dir, 'relay.yaml');
   writeFileSync(
     cfgFile,
     stringify({
-      listeners: [{ name: 'bench', host: '127.0.0.1', port: 0, logType }],
+      // One listener per log type, as LSS sends one log type per receiver.
+      listeners: mix.map((m) => ({ name: short(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
       deadLetter: { path: join(dir, 'dl') },
@@ -58,11 +62,20 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
   const pid = relay.child.pid!;
 
-  /** Records the relay has delivered and refused so far, from its own metrics. */
-  const counters = async (): Promise<{ delivered: number; rejected: number }> => {
+  /** Records the relay has delivered and refused so far, in all and per log type, from its own metrics. */
+  const counters = async (): Promise<{ delivered: number; rejected: number; byLogType: Map<string, number> }> => {
     const lines = (await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text()).split('\n');
-    const sum = (name: string) => lines.filter((l) => l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    return { delivered: sum('zpa_relay_records_delivered_total'), rejected: sum('zpa_relay_records_rejected_total') };
+    const byLogType = new Map<string, number>();
+    const sum = (name: string) =>
+      lines
+        .filter((l) => l.startsWith(`${name}{`))
+        .reduce((n, l) => {
+          const v = Number(l.split(' ').pop());
+          const lt = /log_type="([^"]*)"/.exec(l)?.[1] ?? 'unknown';
+          byLogType.set(lt, (byLogType.get(lt) ?? 0) + v);
+          return n + v;
+        }, 0);
+    return { delivered: sum('zpa_relay_records_delivered_total'), rejected: sum('zpa_relay_records_rejected_total'), byLogType };
   };
 
   const step = async (label: string, connections: number, rate: number): Promise<StepResult> => {
@@ -80,7 +93,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       const secs = (now() - w0) / 1000;
       process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
     }, 1000);
-    const load = await runLoad(pool, { port: relay.ports.bench, connections, rate, durationMs, logType, now });
+    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[short(m.logType)]!, share: m.share }));
+    const load = await runLoad(targets, { connections, rate, durationMs, now });
     // Wait for the tail to be settled: delivered, or refused by the schema (bounded).
     const deadline = now() + 30_000;
     let c1 = await counters();
@@ -94,6 +108,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const p1 = sample(pid);
     peak = Math.max(peak, p1.rssBytes);
     const delivered = c1.delivered - c0.delivered;
+    const byLogType: Record<string, number> = {};
+    for (const [lt, n] of c1.byLogType) if (n - (c0.byLogType.get(lt) ?? 0) > 0) byLogType[lt] = (n - (c0.byLogType.get(lt) ?? 0)) / seconds;
     const rejected = c1.rejected - c0.rejected;
     if (delivered + rejected !== load.records) console.log(`WARNING: ${load.records} records sent, ${delivered} delivered and ${rejected} refused`);
     const decodedLines = sink.stats.lines - s0.lines;
@@ -107,7 +123,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     latencies.sort((a, b) => a - b);
     const result: StepResult = {
       label,
-      connections,
+      connections: Object.values(load.connectionsByLogType).reduce((a, b) => a + b, 0),
       targetRate: rate,
       seconds,
       // Records the relay finished with: delivered, or checked, refused and dead-lettered.
@@ -123,6 +139,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       benchCpuCores: (selfCpuSeconds() - cpu0) / seconds,
       relayPeakRssMb: peak / 1e6,
       rejected,
+      ...(mix.length > 1 ? { recordsPerSecondByLogType: byLogType } : {}),
     };
     console.log(
       `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
@@ -130,6 +147,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
         `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms, relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
     );
+    if (mix.length > 1) console.log(`  by log type: ${Object.entries(byLogType).map(([lt, r]) => `${short(lt)} ${Math.round(r)} records/s (${Math.round((r / result.recordsPerSecond) * 100)}%)`).join(', ')}`);
     // Baseline samples between steps, with the relay idle (see ZlibBaseline).
     baseline.sample(2);
     return result;
@@ -137,10 +155,13 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 
   try {
     const mine: StepResult[] = [];
-    for (const c of opt.connections) mine.push(await step(`${compression}, full speed, ${c} conn`, c, opt.rate));
+    // With a mix every log type has at least one connection of its own, so a step may open more than asked.
+    const conns = (c: number) => connectionsFor(c, mix).reduce((a, b) => a + b, 0);
+    for (const c of opt.connections) mine.push(await step(`${compression}, full speed, ${conns(c)} conn`, c, opt.rate));
     const best = mine.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
     const share = opt.latencyShare;
-    if (share > 0) mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, best.connections, Math.round(best.recordsPerSecond * share)));
+    const bestAsked = opt.connections[mine.indexOf(best)]!;
+    if (share > 0) mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, bestAsked, Math.round(best.recordsPerSecond * share)));
     steps.push(...mine);
   } finally {
     relay.child.kill('SIGTERM');
@@ -149,22 +170,25 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 }
 
 async function main(): Promise<void> {
-  const pool = recordPool(logType, 1, opt.policyNameShare);
-  const poolBytes = pool.reduce((n, b) => n + b.length, 0);
-  // Baseline: one core, zlib level 1, the same bytes (the pool repeated to 64 MB), sampled through the run.
-  const corpus = Buffer.concat(Array.from({ length: Math.ceil(64e6 / poolBytes) }, () => Buffer.concat(pool)));
+  const pools = mix.map((m, i) => recordPool(m.logType, 1 + i, opt.policyNameShare));
+  const meanBytes = pools.map((p) => p.reduce((n, b) => n + b.length, 0) / p.length);
+  const recordBytes = mix.reduce((n, m, i) => n + m.share * meanBytes[i]!, 0);
+  // Baseline: one core, zlib level 1, the same bytes (about 64 MB of the pools, in the mix's proportions by
+  // records), sampled through the run.
+  const corpusRecords = Math.ceil(64e6 / recordBytes);
+  const corpus = Buffer.concat(mix.flatMap((m, i) => Array.from({ length: Math.round(corpusRecords * m.share) }, (_, k) => pools[i]![k % pools[i]!.length]!)));
   const baseline = new ZlibBaseline(corpus);
   baseline.sample(3);
-  console.log(`baseline: zlib level 1, one core: ${baseline.mbPerSecond.toFixed(1)} MB/s, ratio ${baseline.ratio.toFixed(2)} (${logType}, ${Math.round(poolBytes / pool.length)} B/record)`);
+  console.log(`baseline: zlib level 1, one core: ${baseline.mbPerSecond.toFixed(1)} MB/s, ratio ${baseline.ratio.toFixed(2)} (${mixLabel}, ${Math.round(recordBytes)} B/record)`);
 
   const sink = new BenchSink(now, decodeEvery);
   await sink.start();
   const steps: StepResult[] = [];
-  for (const compression of opt.compression) await runMode(compression, sink, steps, pool, baseline);
+  for (const compression of opt.compression) await runMode(compression, sink, steps, pools, baseline);
   await sink.close();
   const n = availableParallelism();
   const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(opt.compression[0]!)).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-  const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${logType} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
+  const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${mixLabel} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
   for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
@@ -172,7 +196,7 @@ async function main(): Promise<void> {
   const report = writeReport(opt.out, {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType, connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, relayBin: opt.relayBin ?? 'this checkout' },
+    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, relayBin: opt.relayBin ?? 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,

@@ -12,6 +12,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
 
   --log-type NAME          LSS log type to generate: ${LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ')}
                            (or the full Zscaler.ZPA.* name); default UserActivity
+  --mix TYPE=W,TYPE=W      a mix of log types instead, by share of records, e.g. UserActivity=80,UserStatus=15,
+                           AppConnectorMetrics=5 (weights, any scale): one listener per type, as LSS sends them,
+                           each with its share of the connections (at least one)
   --connections 1,4        connection counts, one full-speed step each
   --duration-s 15          seconds per step
   --rate 0                 records/s the load generator offers in full-speed steps (0: as fast as possible)
@@ -26,8 +29,15 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --out bench/results      where the JSON and HTML reports go
   --help                   this text`;
 
-export interface BenchOptions {
+/** One log type of the traffic and its share of the records (the shares add up to 1). */
+export interface MixPart {
   readonly logType: LogTypeName;
+  readonly share: number;
+}
+
+export interface BenchOptions {
+  /** The traffic: one log type (--log-type, share 1) or several (--mix), largest share first. */
+  readonly mix: readonly MixPart[];
   readonly connections: readonly number[];
   readonly durationMs: number;
   readonly rate: number;
@@ -53,7 +63,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       args: [...argv],
       options: {
         help: { type: 'boolean', short: 'h', default: false },
-        'log-type': { type: 'string', default: 'UserActivity' },
+        'log-type': { type: 'string' },
+        mix: { type: 'string' },
         connections: { type: 'string', default: '1,4' },
         'duration-s': { type: 'string', default: '15' },
         rate: { type: 'string', default: '0' },
@@ -80,9 +91,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     return n;
   };
 
-  const name = str('log-type');
-  const logType = LOG_TYPES.find((t) => t === name || t.endsWith(`.${name}`));
-  if (logType === undefined) problems.push(`--log-type ${JSON.stringify(name)}: one of ${LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ')}`);
+  const typeOf = (name: string) => LOG_TYPES.find((t) => t === name || t.endsWith(`.${name}`));
+  const known = LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ');
+  const mix: MixPart[] = [];
+  if (values['log-type'] !== undefined && values.mix !== undefined) problems.push('--log-type and --mix: give one of them');
+  if (values.mix !== undefined) {
+    const weights = new Map<LogTypeName, number>();
+    for (const part of str('mix').split(',')) {
+      const [name = '', weight = '', extra] = part.split('=');
+      const logType = typeOf(name.trim());
+      const w = Number(weight);
+      if (extra !== undefined || logType === undefined || weight.trim() === '' || !Number.isFinite(w) || w <= 0) problems.push(`--mix ${JSON.stringify(part)}: TYPE=WEIGHT with TYPE one of ${known} and a weight above 0`);
+      else if (weights.has(logType)) problems.push(`--mix: ${name} appears twice`);
+      else weights.set(logType, w);
+    }
+    const sum = [...weights.values()].reduce((a, b) => a + b, 0);
+    for (const [logType, w] of weights) mix.push({ logType, share: w / sum });
+    mix.sort((a, b) => b.share - a.share);
+  } else {
+    const name = values['log-type'] === undefined ? 'UserActivity' : str('log-type');
+    const logType = typeOf(name);
+    if (logType === undefined) problems.push(`--log-type ${JSON.stringify(name)}: one of ${known}`);
+    else mix.push({ logType, share: 1 });
+  }
   const connections = str('connections').split(',').map(Number);
   if (!connections.every((c) => Number.isInteger(c) && c >= 1)) problems.push(`--connections ${JSON.stringify(str('connections'))}: a comma-separated list of whole numbers of at least 1`);
   const durationS = number('duration-s', (n) => n > 0, 'seconds, more than 0');
@@ -109,7 +140,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return {
     help: false,
     options: Object.freeze({
-      logType: logType!,
+      mix: Object.freeze(mix.map((m) => Object.freeze(m))),
       connections: Object.freeze(connections),
       durationMs: durationS * 1000,
       rate,

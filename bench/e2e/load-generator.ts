@@ -1,6 +1,7 @@
 /**
  * Sends LSS-shaped traffic to the relay over N TCP connections, as fast as TCP allows or at a set rate,
- * from a pre-generated pool (so generating records does not compete with the relay for the CPU). Every
+ * from pre-generated pools (so generating records does not compete with the relay for the CPU). A mix of
+ * log types goes as LSS sends it: each type to its own listener over connections of its own, in proportion. Every
  * thousandth record is a latency probe: its ConnectionID carries a sequence number whose send time is kept.
  *
  * Why it writes views of one buffer: the generator shares the machine's cores with the relay, so whatever it
@@ -14,13 +15,21 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { LssGenerator, type LogTypeName } from '../lss/generate.js';
 import { PROBE_MARK } from './bench-sink.js';
 
-export interface LoadOptions {
+/** One log type of the mix: its records, the relay listener that takes it, and its share of the records sent. */
+export interface LoadTarget {
+  logType: LogTypeName;
+  pool: readonly Buffer[];
   port: number;
+  /** Share of all records sent (the shares of a run's targets add up to 1). */
+  share: number;
+}
+
+export interface LoadOptions {
+  /** Connections over all targets; each target gets its share of them, at least one (LSS: one log type per receiver). */
   connections: number;
   /** Records per second over all connections; 0 = as fast as possible. */
   rate: number;
   durationMs: number;
-  logType: LogTypeName;
   now: () => number;
 }
 
@@ -28,6 +37,15 @@ export interface LoadResult {
   records: number;
   bytes: number;
   probesSent: Map<number, number>;
+  /** Records sent per log type. */
+  recordsByLogType: Record<string, number>;
+  /** Connections opened per log type. */
+  connectionsByLogType: Record<string, number>;
+}
+
+/** How many of `total` connections each target gets: its share, rounded, at least one. */
+export function connectionsFor(total: number, targets: ReadonlyArray<{ share: number }>): number[] {
+  return targets.map((t) => Math.max(1, Math.round(total * t.share)));
 }
 
 const POOL_RECORDS = 20_000;
@@ -58,34 +76,90 @@ function chunksOf(pool: readonly Buffer[]): Buffer[] {
   return chunks;
 }
 
-export async function runLoad(pool: Buffer[], opts: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { records: 0, bytes: 0, probesSent: new Map() };
-  const sockets: Socket[] = await Promise.all(
-    Array.from({ length: opts.connections }, () => new Promise<Socket>((resolve, reject) => {
-      const s = connect({ port: opts.port, host: '127.0.0.1' }, () => resolve(s));
-      s.once('error', reject);
-    })),
+/**
+ * Keeps the mix at full speed: a log type that is ahead of its share waits until another type has sent, so
+ * that the relay sees the configured proportions however fast it reads each connection. Waiting is on a
+ * promise the next write resolves (no polling: the generator shares the cores with the relay).
+ */
+class MixGate {
+  private readonly sent: number[];
+  private total = 0;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly shares: readonly number[]) {
+    this.sent = shares.map(() => 0);
+  }
+
+  /** Resolves when target `i` may send; at once unless it is more than `slack` records ahead of its share. */
+  async ready(i: number, slack: number): Promise<void> {
+    while (this.shares.length > 1 && !this.closed && this.sent[i]! > this.shares[i]! * this.total + slack) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  sentBy(i: number, n: number): void {
+    this.sent[i]! += n;
+    this.total += n;
+    this.wake();
+  }
+
+  /** The run's time is up (for every connection alike): nobody waits any more. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+}
+
+export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions): Promise<LoadResult> {
+  const counts = connectionsFor(opts.connections, targets);
+  const result: LoadResult = { records: 0, bytes: 0, probesSent: new Map(), recordsByLogType: {}, connectionsByLogType: {} };
+  const conns: Array<{ target: number; socket: Socket }> = await Promise.all(
+    targets.flatMap((t, ti) =>
+      Array.from({ length: counts[ti]! }, () => new Promise<{ target: number; socket: Socket }>((resolve, reject) => {
+        const s = connect({ port: t.port, host: '127.0.0.1' }, () => resolve({ target: ti, socket: s }));
+        s.once('error', reject);
+      })),
+    ),
   );
-  const chunks = chunksOf(pool);
-  const recordsIn = chunks.map((c) => {
-    let n = 0;
-    for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
-    return n;
+  targets.forEach((t, ti) => {
+    result.recordsByLogType[t.logType] = 0;
+    result.connectionsByLogType[t.logType] = counts[ti]!;
   });
+  const prepared = targets.map((t) => {
+    const chunks = chunksOf(t.pool);
+    const recordsIn = chunks.map((c) => {
+      let n = 0;
+      for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
+      return n;
+    });
+    // A probe must be delivered to be timed: only a log type with a ConnectionID carries them, and never a
+    // record whose Policy carries a name (the schema refuses those).
+    const template = t.pool.find((b) => b.includes('"ConnectionID": "') && !/"Policy": "[^"\d]/.test(b.toString()))?.toString() ?? null;
+    return { chunks, recordsIn, template };
+  });
+  const gate = new MixGate(targets.map((t) => t.share));
   const start = opts.now();
   const end = start + opts.durationMs;
   let probeSeq = 0;
-  const perConnRate = opts.rate / opts.connections;
-  // A probe must be delivered to be timed: never one whose Policy carries a name (the schema refuses those).
-  const probeTemplate = pool.find((b) => b.includes('"ConnectionID": "') && !/"Policy": "[^"\d]/.test(b.toString()))?.toString() ?? null;
-  const probe = (seq: number): Buffer => Buffer.from(probeTemplate!.replace(/"ConnectionID": "[^"]*"/, `"ConnectionID": "${PROBE_MARK}${seq}"`));
+  const probe = (template: string, seq: number): Buffer => Buffer.from(template.replace(/"ConnectionID": "[^"]*"/, `"ConnectionID": "${PROBE_MARK}${seq}"`));
 
   await Promise.all(
-    sockets.map(async (s, k) => {
+    conns.map(async ({ target: ti, socket: s }, k) => {
+      const { chunks, recordsIn, template } = prepared[ti]!;
+      const logType = targets[ti]!.logType;
+      const perConnRate = (opts.rate * targets[ti]!.share) / counts[ti]!;
       let sentHere = 0;
       let written = 0;
       // Connections start at different places in the pool so that they do not send the same records in step.
-      let cursor = Math.floor((k * chunks.length) / sockets.length);
+      let cursor = Math.floor((k * chunks.length) / conns.length) % chunks.length;
       s.on('error', () => undefined);
       while (opts.now() < end) {
         if (perConnRate > 0) {
@@ -94,29 +168,35 @@ export async function runLoad(pool: Buffer[], opts: LoadOptions): Promise<LoadRe
             await new Promise((r) => setTimeout(r, 5));
             continue;
           }
+        } else {
+          await gate.ready(ti, 4 * CHUNK_RECORDS * counts[ti]!);
+          if (opts.now() >= end) break;
         }
         const chunk = chunks[cursor]!;
-        const n = recordsIn[cursor]!;
+        let n = recordsIn[cursor]!;
         cursor = (cursor + 1) % chunks.length;
         let ok = s.write(chunk);
-        result.records += n;
-        result.bytes += chunk.length;
-        sentHere += n;
-        if (probeTemplate !== null && ++written % PROBE_EVERY_CHUNKS === 0) {
+        let bytes = chunk.length;
+        if (template !== null && ++written % PROBE_EVERY_CHUNKS === 0) {
           const seq = probeSeq++;
-          const p = probe(seq);
+          const p = probe(template, seq);
           result.probesSent.set(seq, opts.now());
           ok = s.write(p);
-          result.records++;
-          result.bytes += p.length;
-          sentHere++;
+          n++;
+          bytes += p.length;
         }
+        result.records += n;
+        result.bytes += bytes;
+        result.recordsByLogType[logType]! += n;
+        sentHere += n;
+        gate.sentBy(ti, n);
         // Yield even when the write went straight to the kernel: the stand-in shares this event loop, and a
         // loop of writes that all complete at once (the relay reading as fast as it is sent) would hold its
         // requests, and so the relay's deliveries, until a socket filled up.
         if (!ok) await new Promise((r) => s.once('drain', r));
         else await setImmediatePromise();
       }
+      gate.close();
       await new Promise<void>((r) => s.end(r));
     }),
   );

@@ -22,6 +22,8 @@ export interface StepResult {
   benchCpuCores: number;
   relayPeakRssMb: number;
   rejected: number;
+  /** With a mix of log types: records/s of each (delivered or refused). */
+  recordsPerSecondByLogType?: Record<string, number>;
 }
 
 export interface BenchReport {
@@ -48,6 +50,15 @@ function bars(title: string, unit: string, items: Array<[string, number]>): stri
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${40 + items.length * rowH}"><text x="0" y="16" font-size="14" font-weight="bold">${title}</text>${rows}</svg>`;
 }
 
+/** With a mix of log types: each step's records/s per log type (empty otherwise). */
+function byLogType(steps: readonly StepResult[]): string {
+  const types = [...new Set(steps.flatMap((s) => Object.keys(s.recordsPerSecondByLogType ?? {})))].sort();
+  if (types.length === 0) return '';
+  const head = types.map((t) => `<th>${t.replace('Zscaler.ZPA.', '')}</th>`).join('');
+  const rows = steps.map((s) => `<tr><td>${s.label}</td>${types.map((t) => `<td>${Math.round(s.recordsPerSecondByLogType?.[t] ?? 0)}</td>`).join('')}</tr>`).join('\n');
+  return `<h2>Records/s by log type</h2><table><tr><th>step</th>${head}</tr>\n${rows}</table>`;
+}
+
 export function writeReport(dir: string, r: BenchReport): { json: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const stamp = r.time.replace(/[:.]/g, '-');
@@ -65,6 +76,7 @@ export function writeReport(dir: string, r: BenchReport): { json: string; html: 
 <p>Baseline: zlib gzip level 1 on one core compresses these records at ${r.baseline.zlibLevel1MBps.toFixed(1)} MB/s (ratio ${r.baseline.ratio.toFixed(1)}; median of ${r.baseline.samples ?? 1} samples taken through the run${r.baseline.min !== undefined ? `, ${r.baseline.min.toFixed(0)}-${(r.baseline.max ?? 0).toFixed(0)} MB/s` : ""}).</p>
 <table><tr><th>step</th><th>conns</th><th>records/s</th><th>MB/s in</th><th>x zlib-1</th><th>gzip ratio</th><th>req/s</th><th>mean body B</th><th>p50 ms</th><th>p99 ms</th><th>relay CPU cores</th><th>peak RSS MB</th><th>rejects</th></tr>
 ${rows}</table>
+${byLogType(r.steps)}
 <h2>Charts</h2>
 ${bars('Throughput by step (MB/s in)', 'MB/s', r.steps.map((s) => [s.label, s.mbPerSecondIn]))}<br>
 ${bars('Latency p50 / p99 (ms)', 'ms', r.steps.flatMap((s) => (s.latencyP50Ms === null ? [] : [[`${s.label} p50`, s.latencyP50Ms], [`${s.label} p99`, s.latencyP99Ms ?? 0]] as Array<[string, number]>)))}<br>

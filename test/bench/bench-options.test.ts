@@ -38,7 +38,7 @@ test('bench: --help prints the options and exits 0', () => {
 test('bench: defaults, short log-type names and settings come out typed and frozen', () => {
   const d = parseBenchArgs([]);
   assert.ok(!d.help && 'options' in d);
-  assert.equal(d.options.logType, 'Zscaler.ZPA.UserActivity');
+  assert.deepEqual(d.options.mix, [{ logType: 'Zscaler.ZPA.UserActivity', share: 1 }]);
   assert.deepEqual(d.options.connections, [1, 4]);
   assert.deepEqual(d.options.compression, ['gzip', 'zstd']);
   assert.equal(d.options.durationMs, 15_000);
@@ -47,10 +47,17 @@ test('bench: defaults, short log-type names and settings come out typed and froz
   assert.ok(Object.isFrozen(d.options));
   const s = parseBenchArgs(['--log-type', 'AuditLog', '--max-buffered-mib', '64', '--relay-config', '{"workers":{"threads":1}}', '--latency-share', '0']);
   assert.ok(!s.help && 'options' in s);
-  assert.equal(s.options.logType, 'Zscaler.ZPA.AuditLog');
+  assert.deepEqual(s.options.mix, [{ logType: 'Zscaler.ZPA.AuditLog', share: 1 }]);
   assert.equal(s.options.maxBufferedBytes, 64 * 1024 * 1024);
   assert.deepEqual(s.options.relayConfig, { workers: { threads: 1 } });
   assert.equal(s.options.latencyShare, 0);
+  const m = parseBenchArgs(['--mix', 'UserStatus=15,UserActivity=80,Zscaler.ZPA.AppConnectorMetrics=5']);
+  assert.ok(!m.help && 'options' in m);
+  assert.deepEqual(m.options.mix.map((x) => [x.logType, Math.round(x.share * 100)]), [['Zscaler.ZPA.UserActivity', 80], ['Zscaler.ZPA.UserStatus', 15], ['Zscaler.ZPA.AppConnectorMetrics', 5]], 'shares normalised, largest first');
+  const bad = parseBenchArgs(['--mix', 'UserActivity=1,Nope=2,UserStatus=0,UserActivity=3', '--log-type', 'AuditLog']);
+  assert.ok('problems' in bad);
+  assert.equal(bad.problems.length, 4, bad.problems.join('\n'));
+  for (const want of ['--log-type and --mix', '"Nope=2"', '"UserStatus=0"', 'UserActivity appears twice']) assert.ok(bad.problems.some((p) => p.includes(want)), want);
   const arr = parseBenchArgs(['--relay-config', '[1]']);
   assert.ok('problems' in arr && arr.problems[0]!.includes('a JSON object'));
 });

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { BenchSink, PROBE_MARK } from '../../bench/e2e/bench-sink.js';
-import { recordPool, runLoad } from '../../bench/e2e/load-generator.js';
+import { connectionsFor, recordPool, runLoad } from '../../bench/e2e/load-generator.js';
 import { loadZstd } from '../../src/sink/zstd-body.js';
 
 const now = () => performance.now();
@@ -36,7 +36,7 @@ test('the load generator reports exactly the records, bytes and probes a TCP pee
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   // One connection: the peer's carry above is per stream.
-  const load = await runLoad(pool, { port: (server.address() as AddressInfo).port, connections: 1, rate: 20_000, durationMs: 400, logType: 'Zscaler.ZPA.UserActivity', now });
+  const load = await runLoad([{ logType: 'Zscaler.ZPA.UserActivity', pool, port: (server.address() as AddressInfo).port, share: 1 }], { connections: 1, rate: 20_000, durationMs: 400, now });
   await new Promise((r) => setTimeout(r, 200));
   server.close();
   assert.ok(load.records > 1000, `sent ${load.records}`);
@@ -45,6 +45,48 @@ test('the load generator reports exactly the records, bytes and probes a TCP pee
   assert.equal(carry, '', 'every write ends at a record boundary');
   assert.ok(load.probesSent.size >= 1);
   assert.deepEqual([...probes].sort((a, b) => a - b), [...load.probesSent.keys()].sort((a, b) => a - b));
+});
+
+test('a mix sends each log type to its own port over connections of its own, in the proportions asked, as fast as the peers read', async () => {
+  // Two peers standing in for two listeners; each counts its lines and checks they are all of its log type.
+  const peer = async (field: string) => {
+    const seen = { lines: 0, foreign: 0, connections: 0 };
+    const server = createServer((s) => {
+      seen.connections++;
+      let carry = '';
+      s.on('data', (d: Buffer) => {
+        const parts = (carry + d.toString('latin1')).split('\n');
+        carry = parts.pop()!;
+        for (const line of parts) {
+          seen.lines++;
+          if (!line.includes(field)) seen.foreign++;
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { seen, server, port: (server.address() as AddressInfo).port };
+  };
+  const ua = await peer('"ConnectionID": ');
+  const status = await peer('"SessionStatus": ');
+  const targets = [
+    { logType: 'Zscaler.ZPA.UserActivity' as const, pool: recordPool('Zscaler.ZPA.UserActivity', 1).slice(0, 2000), port: ua.port, share: 0.8 },
+    { logType: 'Zscaler.ZPA.UserStatus' as const, pool: recordPool('Zscaler.ZPA.UserStatus', 2).slice(0, 2000), port: status.port, share: 0.2 },
+  ];
+  assert.deepEqual(connectionsFor(4, targets), [3, 1]);
+  assert.deepEqual(connectionsFor(1, targets), [1, 1], 'every log type gets a connection');
+  const load = await runLoad(targets, { connections: 4, rate: 0, durationMs: 500, now });
+  await new Promise((r) => setTimeout(r, 300));
+  ua.server.close();
+  status.server.close();
+  assert.deepEqual(load.connectionsByLogType, { 'Zscaler.ZPA.UserActivity': 3, 'Zscaler.ZPA.UserStatus': 1 });
+  assert.deepEqual([ua.seen.connections, status.seen.connections], [3, 1]);
+  assert.equal(ua.seen.lines, load.recordsByLogType['Zscaler.ZPA.UserActivity']);
+  assert.equal(status.seen.lines, load.recordsByLogType['Zscaler.ZPA.UserStatus']);
+  assert.equal(ua.seen.foreign + status.seen.foreign, 0, 'each port gets only its own log type');
+  assert.ok(load.records > 5000, `sent ${load.records}`);
+  const share = status.seen.lines / load.records;
+  // The gate lets a type run ahead by a few chunks at most: 20% of several thousand records, give or take 3 points.
+  assert.ok(Math.abs(share - 0.2) < 0.03, `UserStatus share ${share.toFixed(3)} of ${load.records}`);
 });
 
 test('the stand-in counts lines and finds probes in zstd (several frames) and gzip bodies, and refuses corrupt zstd', async () => {

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench` end to end, briefly: the real relay process, the stand-in, a mix of two log types. What an
+ * operator reads must add up: every record sent is accounted for by the relay (no WARNING), the mix arrives
+ * in its proportions, latency probes come back, and the JSON and HTML reports are written with the sizing line.
+ * Short steps (2 s): this checks the bench's plumbing, not the relay's speed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchReport } from '../../bench/e2e/report.js';
+
+const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+test('bench: a short run with a mix writes a report whose figures add up', { timeout: 180_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'zpa-bench-test-'));
+  const child = spawn(process.execPath, [RUN, '--mix', 'UserActivity=3,UserStatus=1', '--connections', '2', '--duration-s', '2', '--compression', 'zstd', '--latency-share', '0.5', '--decode-every', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  assert.doesNotMatch(stdout, /WARNING/, 'sent = delivered + refused, and the stand-in saw every delivered line');
+
+  const files = readdirSync(out);
+  const json = files.find((f) => f.endsWith('.json'));
+  assert.ok(json && files.includes(json.replace(/\.json$/, '.html')), files.join(','));
+  const report = JSON.parse(readFileSync(join(out, json), 'utf8')) as BenchReport;
+  assert.deepEqual(report.options['mix'], { 'Zscaler.ZPA.UserActivity': 0.75, 'Zscaler.ZPA.UserStatus': 0.25 });
+  assert.equal(report.steps.length, 2, 'one full-speed step and the latency step');
+  const [full, half] = report.steps as [BenchReport['steps'][0], BenchReport['steps'][0]];
+  // 2 connections asked, 75/25: UserActivity gets 2 (rounded), UserStatus at least 1.
+  assert.equal(full.connections, 3);
+  assert.ok(full.recordsPerSecond > 1000, `${full.recordsPerSecond} records/s`);
+  assert.equal(full.rejected, 0, 'generated records pass the schema');
+  const by = full.recordsPerSecondByLogType!;
+  const statusShare = by['Zscaler.ZPA.UserStatus']! / (by['Zscaler.ZPA.UserStatus']! + by['Zscaler.ZPA.UserActivity']!);
+  assert.ok(Math.abs(statusShare - 0.25) < 0.05, `UserStatus share ${statusShare}`);
+  assert.ok(half.targetRate > 0 && half.targetRate < full.recordsPerSecond);
+  assert.ok(half.latencyP99Ms !== null && half.latencyP99Ms >= half.latencyP50Ms!, 'probes came back');
+  assert.ok(full.gzipRatio > 2 && full.relayPeakRssMb > 50);
+  assert.match(report.sizing, /^One pod with \d+ cores handles \d+ records\/s \([\d.]+ MB\/s\) of 75% UserActivity, 25% UserStatus at \d+% CPU; plan for 70% of that per pod: \d+ records\/s\.$/);
+  const html = readFileSync(join(out, json.replace(/\.json$/, '.html')), 'utf8');
+  assert.ok(html.includes(report.sizing) && html.includes('Records/s by log type') && html.includes('<svg'));
+});
