@@ -10,12 +10,12 @@
  */
 import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BenchSink } from './e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
-import { sample, selfCpuSeconds } from './e2e/process-stats.js';
+import { coreBusyPercent, coreTimes, sample, selfCpuSeconds } from './e2e/process-stats.js';
 import { writeReport, type StepResult } from './e2e/report.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
@@ -85,6 +85,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const c0 = await counters();
     const p0 = sample(pid);
     const cpu0 = selfCpuSeconds();
+    const cores0 = coreTimes();
     const w0 = now();
     let peak = p0.rssBytes;
     const progress = setInterval(() => {
@@ -137,6 +138,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       latencyP99Ms: percentile(latencies, 99),
       relayCpuCores: (p1.cpuSeconds - p0.cpuSeconds) / seconds,
       benchCpuCores: (selfCpuSeconds() - cpu0) / seconds,
+      corePercent: coreBusyPercent(cores0, coreTimes()),
       relayPeakRssMb: peak / 1e6,
       rejected,
       ...(mix.length > 1 ? { recordsPerSecondByLogType: byLogType } : {}),
@@ -145,7 +147,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
         `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
         `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms, relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
-        `bench CPU ${result.benchCpuCores.toFixed(2)} cores, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
+        `bench CPU ${result.benchCpuCores.toFixed(2)} cores, cores busy ${result.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
     );
     if (mix.length > 1) console.log(`  by log type: ${Object.entries(byLogType).map(([lt, r]) => `${short(lt)} ${Math.round(r)} records/s (${Math.round((r / result.recordsPerSecond) * 100)}%)`).join(', ')}`);
     // Baseline samples between steps, with the relay idle (see ZlibBaseline).
@@ -166,6 +168,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   } finally {
     relay.child.kill('SIGTERM');
     await relay.exited;
+    // The relay's config and dead-letter store (up to deadLetter.maxBytes with refused traffic) go with it.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
