@@ -2,7 +2,7 @@
  * Sends LSS-shaped traffic to the relay over N TCP connections, as fast as TCP allows or at a set rate,
  * from pre-generated pools (so generating records does not compete with the relay for the CPU). A mix of
  * log types goes as LSS sends it: each type to its own listener over connections of its own, in proportion. Every
- * thousandth record is a latency probe: its ConnectionID carries a sequence number whose send time is kept.
+ * 512th record or so is a latency probe: its ConnectionID carries a sequence number whose send time is kept.
  *
  * Why it writes views of one buffer: the generator shares the machine's cores with the relay, so whatever it
  * spends is taken from the relay's figures. Concatenating each 64-record chunk anew (as it once did) allocated
@@ -50,8 +50,11 @@ export function connectionsFor(total: number, targets: ReadonlyArray<{ share: nu
 
 const POOL_RECORDS = 20_000;
 const CHUNK_RECORDS = 64;
-/** A probe follows every this many records of each connection (one in about a thousand records overall). */
-const PROBE_EVERY_CHUNKS = 16;
+/**
+ * A probe follows every this many chunks of each connection (one in about 512 records overall): at half of
+ * full speed a 15 s step times a few thousand, enough for a p99 that is not just the worst few.
+ */
+const PROBE_EVERY_CHUNKS = 8;
 
 /**
  * Pre-generated newline-terminated records of one log type. `policyNameShare` of User Activity records carry

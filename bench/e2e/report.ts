@@ -18,6 +18,8 @@ export interface StepResult {
   gzipRatio: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+  /** Probes timed: those in the bodies the stand-in decoded (all of them in the latency step). */
+  latencyProbes: number;
   relayCpuCores: number;
   benchCpuCores: number;
   /** How busy each core of the machine was during the step (relay, bench and anything else), in %. */

@@ -46,6 +46,10 @@ test('bench: a short run with a mix writes a report whose figures add up', { tim
   assert.ok(Math.abs(statusShare - 0.25) < 0.05, `UserStatus share ${statusShare}`);
   assert.ok(half.targetRate > 0 && half.targetRate < full.recordsPerSecond);
   assert.ok(half.latencyP99Ms !== null && half.latencyP99Ms >= half.latencyP50Ms!, 'probes came back');
+  // The latency step decodes every body, so every probe sent is timed: one per 512 User Activity records
+  // (75% of these), about 1 in 684; with one body in eight decoded it would be about 1 in 5,500.
+  const sentRecords = half.recordsPerSecond * half.seconds;
+  assert.ok(half.latencyProbes > sentRecords / 1000, `${half.latencyProbes} probes timed of about ${Math.round(sentRecords / 512)} sent`);
   assert.ok(full.gzipRatio > 2 && full.relayPeakRssMb > 50);
   assert.equal(full.corePercent.length, availableParallelism(), 'one figure per core');
   assert.ok(full.corePercent.every((p) => p >= 0 && p <= 100) && full.corePercent.some((p) => p > 0), full.corePercent.join(','));
