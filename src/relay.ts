@@ -19,7 +19,6 @@ import { MismatchLog } from './ingest/mismatch-log.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
-import { RejectPolicy } from './durability/reject-policy.js';
 import { SchemaEngine } from './schema/engine.js';
 import { DriftReportBuilder } from './durability/drift-report.js';
 import { listStoreFiles, scanStore } from './durability/dead-letter-reader.js';
@@ -73,8 +72,6 @@ export class Relay {
   private readonly tasks = new Set<Promise<void>>();
   private readonly bytesRead = new Map<string, number>();
   private pool: Piscina | null = null;
-  /** onReject resolved per reason: workers apply it to the records they refuse. */
-  private rejectActions: RejectPolicy['actions'];
   private sink: Sink | null = null;
   /** The output section the current sink was built from (to tell whether a reload changes it). */
   private sinkConfig: RelayConfig['output'] | null = null;
@@ -93,7 +90,6 @@ export class Relay {
     this.log = opts.log;
     this.metrics = opts.metrics ?? new RelayMetrics();
     this.admin = new AdminServer(this.metrics);
-    this.rejectActions = new RejectPolicy(config.onReject).actions;
     this.mismatches = new MismatchLog(this.log);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
     this.admissions = new IncidentLog(this.log, 'connections refused (counts by listener/reason since the last report; addresses at debug level)');
@@ -300,7 +296,7 @@ export class Relay {
       generation: this.generation,
       engine: this.engine,
       compress: this.sink?.precompression,
-      rejectActions: this.rejectActions,
+      onReject: this.config.onReject,
     };
     const p = this.pool!.run(task, { transferList: [data] })
       .then((res: BatchResult) => {
@@ -349,7 +345,6 @@ export class Relay {
     this.generation++;
     (this as { config: RelayConfig }).config = { ...this.config, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
     applied.push('schemas', 'repairs', 'onReject');
-    this.rejectActions = new RejectPolicy(next.onReject).actions;
     if (!same(this.config.output, this.sink && this.sinkConfig)) {
       const old = this.sink!;
       this.sink = await this.newSink(this.config);

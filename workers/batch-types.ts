@@ -5,7 +5,7 @@
 import type { RejectReason } from '../src/schema/verdict.js';
 import type { EngineChoice } from './engines/engine-types.js';
 import type { Precompression } from '../src/sink/sink.js';
-import type { RejectAction } from '../src/durability/reject-policy.js';
+import type { RejectPolicyConfig } from '../src/durability/reject-policy.js';
 import type { MismatchCount } from '../src/durability/mismatch-counts.js';
 
 export interface BatchTask {
@@ -30,8 +30,8 @@ export interface BatchTask {
   engine?: EngineChoice;
   /** Compress the accepted bytes this way too (the output's body format), or not at all when absent. */
   compress?: Precompression;
-  /** onReject resolved per reason (RejectPolicy.actions); a reason absent is dead-lettered. */
-  rejectActions?: Readonly<Partial<Record<RejectReason, RejectAction>>>;
+  /** The config's onReject, applied here to the records the check refuses (absent: dead-letter every one). */
+  onReject?: RejectPolicyConfig;
 }
 
 /** One rejected record as the dead-letter store keeps it. */

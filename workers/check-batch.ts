@@ -15,6 +15,7 @@ import { LINE_ACCEPTED, LINE_TOO_LONG } from './engines/engine-types.js';
 import { precompress } from './precompress.js';
 import { encodeEntries, type DeadLetterInput } from '../src/durability/dead-letter-entry.js';
 import { countMismatches } from '../src/durability/mismatch-counts.js';
+import { RejectPolicy } from '../src/durability/reject-policy.js';
 
 const TOO_LONG_HEAD_BYTES = 64 * 1024;
 const engines = new Map<string, Promise<BatchEngine>>();
@@ -197,14 +198,15 @@ function movable(result: BatchResult): object {
  * megabytes per write) took a third of its time while the workers idled, and most of its heap.
  */
 function settleRefused(task: BatchTask, rejected: readonly RejectedRecord[]): { deadLetters?: Uint8Array; deadLetterCounts: Array<[string, number]>; forward: RejectedRecord[] } {
+  const policy = new RejectPolicy(task.onReject ?? {});
   const keep: DeadLetterInput[] = [];
   const forward: RejectedRecord[] = [];
   const counts = new Map<string, number>();
   for (const r of rejected) {
-    const action = task.rejectActions?.[r.reason] ?? 'dead-letter';
+    const action = policy.actionFor(r.reason);
     if (action !== 'dead-letter') forward.push(r);
     if (action === 'forward') continue;
-    keep.push({ listener: task.listener, logType: r.logType, reason: r.reason, field: r.field, message: r.message, line: r.line, length: r.length });
+    keep.push({ ...r, listener: task.listener });
     counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
   }
   if (keep.length === 0) return { deadLetterCounts: [], forward };

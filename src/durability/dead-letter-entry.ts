@@ -23,7 +23,7 @@ export interface DeadLetterInput {
 }
 
 /** The JSON object stored for one record. */
-export function toEntry(r: DeadLetterInput, time: string): Record<string, unknown> {
+function toEntry(r: DeadLetterInput, time: string): Record<string, unknown> {
   const e: Record<string, unknown> = {
     time,
     listener: r.listener,

@@ -20,7 +20,7 @@ export const DEAD_LETTER_FILE_RE = /^dl-\d{8}T\d{6}-\d{6}\.jsonl$/;
 const ACTIVE_SUFFIX = '.open';
 const TEMP_SUFFIX = '.replay-tmp';
 
-/** One stored record, as the store writes it (see dead-letter-store.ts `toEntry`). */
+/** One stored record, as the store writes it (see dead-letter-entry.ts `toEntry`). */
 export interface StoredRecord {
   time: string;
   listener: string;

@@ -38,16 +38,6 @@ export class RejectPolicy {
     return this.policy[reason] ?? this.policy.default ?? 'dead-letter';
   }
 
-  /** The action of every reason that is not simply dead-lettered, for the workers (BatchTask.rejectActions). */
-  get actions(): Readonly<Partial<Record<RejectReason, RejectAction>>> {
-    const out: Partial<Record<RejectReason, RejectAction>> = {};
-    for (const reason of REJECT_REASONS) {
-      const action = this.actionFor(reason);
-      if (action !== 'dead-letter') out[reason] = action;
-    }
-    return Object.freeze(out);
-  }
-
   /** Whether any reason is forwarded at all (lets the relay skip work when none is). */
   get forwardsAny(): boolean {
     return Object.values(this.policy).some((a) => a !== 'dead-letter');

@@ -1,6 +1,6 @@
 /**
  * A crafted dead-letter store for the `zpa-relay dead-letter` tests, in the format the relay writes
- * (dead-letter-store.ts `toEntry`), with a record of every kind an operator meets:
+ * (dead-letter-entry.ts `toEntry`), with a record of every kind an operator meets:
  *   - User Activity records whose Policy is a rule name (wrong_type under the documented bigint schema),
  *     some stored three days ago, some ten minutes ago, one of them not valid UTF-8 (lineBase64);
  *   - records Panther refused with status 400 (sink_rejected) that the schema accepts;
