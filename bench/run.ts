@@ -20,6 +20,7 @@ import { writeReport, type StepResult } from './e2e/report.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
+import { sumMetric } from '../test/helpers/metrics-text.js';
 
 const args = parseBenchArgs(process.argv.slice(2));
 if (args.help) {
@@ -62,23 +63,21 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
   const pid = relay.child.pid!;
 
-  /** Records the relay has delivered and refused so far, in all and per log type, from its own metrics. */
+  /** Records the relay has delivered and refused so far, in all and per log type of the mix, from its own metrics. */
   const counters = async (): Promise<{ delivered: number; rejected: number; byLogType: Map<string, number> }> => {
-    const lines = (await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text()).split('\n');
-    const byLogType = new Map<string, number>();
-    const sum = (name: string) =>
-      lines
-        .filter((l) => l.startsWith(`${name}{`))
-        .reduce((n, l) => {
-          const v = Number(l.split(' ').pop());
-          const lt = /log_type="([^"]*)"/.exec(l)?.[1] ?? 'unknown';
-          byLogType.set(lt, (byLogType.get(lt) ?? 0) + v);
-          return n + v;
-        }, 0);
-    return { delivered: sum('zpa_relay_records_delivered_total'), rejected: sum('zpa_relay_records_rejected_total'), byLogType };
+    const text = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
+    const settled = (labels: Record<string, string> = {}) => sumMetric(text, 'zpa_relay_records_delivered_total', labels) + sumMetric(text, 'zpa_relay_records_rejected_total', labels);
+    const byLogType = new Map(mix.map((m) => [m.logType, settled({ log_type: m.logType })]));
+    return { delivered: sumMetric(text, 'zpa_relay_records_delivered_total'), rejected: sumMetric(text, 'zpa_relay_records_rejected_total'), byLogType };
   };
 
-  const step = async (label: string, connections: number, rate: number, decodeEvery: number): Promise<StepResult> => {
+  /**
+   * One step, labelled `${compression}, ${speed}, N conn`: N is what opens for `connections` asked (with a mix
+   * every log type has at least one connection of its own, so a step may open more than asked).
+   */
+  const step = async (speed: string, connections: number, rate: number, decodeEvery: number): Promise<StepResult> => {
+    const opened = connectionsFor(connections, mix).reduce((a, b) => a + b, 0);
+    const label = `${compression}, ${speed}, ${opened} conn`;
     sink.decodeEvery = decodeEvery;
     // Probe numbers start again at 0 in every step: arrivals seen in an earlier step must not match them.
     sink.stats.probes.clear();
@@ -110,8 +109,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const p1 = sample(pid);
     peak = Math.max(peak, p1.rssBytes);
     const delivered = c1.delivered - c0.delivered;
-    const byLogType: Record<string, number> = {};
-    for (const [lt, n] of c1.byLogType) if (n - (c0.byLogType.get(lt) ?? 0) > 0) byLogType[lt] = (n - (c0.byLogType.get(lt) ?? 0)) / seconds;
+    const byLogType = Object.fromEntries(mix.map((m) => [m.logType, (c1.byLogType.get(m.logType)! - c0.byLogType.get(m.logType)!) / seconds]));
     const rejected = c1.rejected - c0.rejected;
     if (delivered + rejected !== load.records) console.log(`WARNING: ${load.records} records sent, ${delivered} delivered and ${rejected} refused`);
     const decodedLines = sink.stats.lines - s0.lines;
@@ -125,7 +123,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     latencies.sort((a, b) => a - b);
     const result: StepResult = {
       label,
-      connections: Object.values(load.connectionsByLogType).reduce((a, b) => a + b, 0),
+      connections: opened,
       targetRate: rate,
       seconds,
       // Records the relay finished with: delivered, or checked, refused and dead-lettered.
@@ -159,15 +157,12 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 
   try {
     const mine: StepResult[] = [];
-    // With a mix every log type has at least one connection of its own, so a step may open more than asked.
-    const conns = (c: number) => connectionsFor(c, mix).reduce((a, b) => a + b, 0);
-    for (const c of opt.connections) mine.push(await step(`${compression}, full speed, ${conns(c)} conn`, c, opt.rate, decodeEvery));
-    const best = mine.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+    for (const c of opt.connections) mine.push(await step('full speed', c, opt.rate, decodeEvery));
+    const bestAt = mine.reduce((b, s, i) => (s.recordsPerSecond > mine[b]!.recordsPerSecond ? i : b), 0);
     const share = opt.latencyShare;
-    const bestAsked = opt.connections[mine.indexOf(best)]!;
     // The latency step decodes every body: each probe is timed (not one in decodeEvery), and below full speed
     // the relay has the CPU this takes to spare.
-    if (share > 0) mine.push(await step(`${compression}, ${Math.round(share * 100)}% of full speed, ${best.connections} conn`, bestAsked, Math.round(best.recordsPerSecond * share), 1));
+    if (share > 0) mine.push(await step(`${Math.round(share * 100)}% of full speed`, opt.connections[bestAt]!, Math.round(mine[bestAt]!.recordsPerSecond * share), 1));
     steps.push(...mine);
   } finally {
     relay.child.kill('SIGTERM');

@@ -65,15 +65,16 @@ export function recordPool(logType: LogTypeName, seed = 1, policyNameShare = 0):
   return Array.from({ length: POOL_RECORDS }, () => Buffer.from(gen.record(logType) + '\n'));
 }
 
-/** The pool as one buffer, cut into chunks of CHUNK_RECORDS whole records (the last chunk may be shorter). */
-function chunksOf(pool: readonly Buffer[]): Buffer[] {
+/** The pool as one buffer, cut into chunks of CHUNK_RECORDS whole records (the last chunk may be shorter), with their record counts. */
+function chunksOf(pool: readonly Buffer[]): Array<{ bytes: Buffer; records: number }> {
   const all = Buffer.concat(pool);
-  const chunks: Buffer[] = [];
+  const chunks: Array<{ bytes: Buffer; records: number }> = [];
   let at = 0;
   for (let i = 0; i < pool.length; i += CHUNK_RECORDS) {
+    const end = Math.min(pool.length, i + CHUNK_RECORDS);
     let len = 0;
-    for (let j = i; j < Math.min(pool.length, i + CHUNK_RECORDS); j++) len += pool[j]!.length;
-    chunks.push(all.subarray(at, at + len));
+    for (let j = i; j < end; j++) len += pool[j]!.length;
+    chunks.push({ bytes: all.subarray(at, at + len), records: end - i });
     at += len;
   }
   return chunks;
@@ -138,15 +139,10 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
   });
   const prepared = targets.map((t) => {
     const chunks = chunksOf(t.pool);
-    const recordsIn = chunks.map((c) => {
-      let n = 0;
-      for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
-      return n;
-    });
     // A probe must be delivered to be timed: only a log type with a ConnectionID carries them, and never a
     // record whose Policy carries a name (the schema refuses those).
     const template = t.pool.find((b) => b.includes('"ConnectionID": "') && !/"Policy": "[^"\d]/.test(b.toString()))?.toString() ?? null;
-    return { chunks, recordsIn, template };
+    return { chunks, template };
   });
   const gate = new MixGate(targets.map((t) => t.share));
   const start = opts.now();
@@ -156,7 +152,7 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
 
   await Promise.all(
     conns.map(async ({ target: ti, socket: s }, k) => {
-      const { chunks, recordsIn, template } = prepared[ti]!;
+      const { chunks, template } = prepared[ti]!;
       const logType = targets[ti]!.logType;
       const perConnRate = (opts.rate * targets[ti]!.share) / counts[ti]!;
       let sentHere = 0;
@@ -176,10 +172,10 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
           if (opts.now() >= end) break;
         }
         const chunk = chunks[cursor]!;
-        let n = recordsIn[cursor]!;
+        let n = chunk.records;
         cursor = (cursor + 1) % chunks.length;
-        let ok = s.write(chunk);
-        let bytes = chunk.length;
+        let ok = s.write(chunk.bytes);
+        let bytes = chunk.bytes.length;
         if (template !== null && ++written % PROBE_EVERY_CHUNKS === 0) {
           const seq = probeSeq++;
           const p = probe(template, seq);
@@ -188,7 +184,6 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
           n++;
           bytes += p.length;
         }
-        result.records += n;
         result.bytes += bytes;
         result.recordsByLogType[logType]! += n;
         sentHere += n;
@@ -203,5 +198,6 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
       await new Promise<void>((r) => s.end(r));
     }),
   );
+  result.records = Object.values(result.recordsByLogType).reduce((a, b) => a + b, 0);
   return result;
 }

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load-config.js';
 import { Relay } from '../../src/relay.js';
 import type { RelayConfig } from '../../src/config/types.js';
+import { sumMetric } from './metrics-text.js';
 
 export interface Harness {
   relay: Relay;
@@ -92,17 +93,7 @@ export async function metricValue(adminUrl: string, name: string, labels: Record
   return sumMetric(text, name, labels);
 }
 
-export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const ls = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => ls[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
-}
+export { sumMetric };
 
 /** Every record in a dead-letter directory (closed and open files), parsed. */
 export function readDeadLetters(dir: string): Array<Record<string, unknown>> {
