@@ -14,6 +14,8 @@ export class BatchBuffers {
   private readonly free: ArrayBuffer[] = [];
   /** Buffers handed out again after use, since start. */
   reused = 0;
+  /** Buffers made new, since start. */
+  allocated = 0;
 
   /**
    * @param capacity bytes of every pooled buffer
@@ -29,7 +31,10 @@ export class BatchBuffers {
   take(): ArrayBuffer {
     // allocUnsafeSlow: an ArrayBuffer of its own, not a slice of Node's shared pool, so that it can be moved.
     const again = this.free.pop();
-    if (again === undefined) return Buffer.allocUnsafeSlow(this.capacity).buffer;
+    if (again === undefined) {
+      this.allocated++;
+      return Buffer.allocUnsafeSlow(this.capacity).buffer;
+    }
     this.reused++;
     return again;
   }

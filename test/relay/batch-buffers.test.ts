@@ -46,3 +46,22 @@ for (const compression of ['gzip', 'zstd'] as const) {
     }
   });
 }
+
+test('the relay keeps its byte budget\'s worth of free batch buffers, so a delivered body\'s batches are all reused', async () => {
+  // 32 MiB budget, 512 KiB batches in 576 KiB buffers: 57 buffers. A delivered 1 MB zstd body releases about
+  // 13 batches at once; the list must take those (and more) back instead of leaving them to the collector.
+  const h = await startRelay({ maxBufferedBytes: 32 * 1024 * 1024, batch: { maxBytes: 512 * 1024 } });
+  try {
+    const pool = h.relay.buffers;
+    const taken = Array.from({ length: 64 }, () => pool.take());
+    const made = pool.allocated;
+    for (const b of taken) pool.give(b);
+    assert.equal(pool.freeCount, Math.ceil((32 * 1024 * 1024) / (576 * 1024)), 'a budget\'s worth kept free');
+    const free = pool.freeCount;
+    for (let i = 0; i < free; i++) pool.take();
+    assert.equal(pool.freeCount, 0);
+    assert.equal(pool.allocated, made, 'taking them all again makes no new buffer');
+  } finally {
+    await h.stop();
+  }
+});
