@@ -14,6 +14,7 @@ import { LineBatcher } from './ingest/line-batcher.js';
 import { BATCH_SLACK_BYTES, BatchBuffers } from './ingest/batch-buffers.js';
 import { ByteBudget } from './ingest/byte-budget.js';
 import { IngestGate } from './ingest/ingest-gate.js';
+import { PauseLog } from './ingest/pause-log.js';
 import { IncidentLog } from './ingest/incident-log.js';
 import { MismatchLog } from './ingest/mismatch-log.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
@@ -62,6 +63,7 @@ export class Relay {
   readonly buffers: BatchBuffers;
   private readonly budget: ByteBudget;
   private readonly gate: IngestGate;
+  private readonly pauses: PauseLog;
   private readonly spool: Spool | null;
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
@@ -93,10 +95,11 @@ export class Relay {
     this.mismatches = new MismatchLog(this.log);
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
     this.admissions = new IncidentLog(this.log, 'connections refused (counts by listener/reason since the last report; addresses at debug level)');
+    this.pauses = new PauseLog(this.log, this.metrics.ingestPausedSeconds, () => ({ heldBytes: this.budget.heldBytes, spoolBytes: this.spool?.totalBytes }));
     this.gate = new IngestGate((paused, reasons) => {
       for (const l of this.listeners) l.setPaused(paused);
       this.metrics.ingestPaused.set(paused ? 1 : 0);
-      this.log.warn({ reasons, heldBytes: this.budget.heldBytes, spoolBytes: this.spool?.totalBytes }, paused ? 'ingest paused' : 'ingest resumed');
+      this.pauses.change(paused, reasons);
     });
     this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused) => this.gate.set('buffer_full', paused));
     this.metrics.readBufferedBytes(() => this.budget.heldBytes);
@@ -414,6 +417,7 @@ export class Relay {
     }
     this.rejects.stop();
     this.admissions.stop();
+    this.pauses.stop();
     this.mismatches.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();

@@ -31,6 +31,7 @@ export class RelayMetrics {
     collect: (): void => this.bufferedBytes.set(this.heldBytes()),
   });
   readonly ingestPaused = new Gauge({ name: 'zpa_relay_ingest_paused', help: '1 while sockets are paused because maxBufferedBytes was reached.', registers: [this.registry] });
+  readonly ingestPausedSeconds = new Counter({ name: 'zpa_relay_ingest_paused_seconds_total', help: 'Time sockets spent paused by backpressure (its rate is the share of time ingestion waits).', registers: [this.registry] });
   readonly eventLag = new Histogram({
     name: 'zpa_relay_event_lag_seconds', help: 'Delivery time minus event time, observed per delivered body and log type (mean of its records).',
     labelNames: ['log_type'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 86400], registers: [this.registry],

@@ -255,6 +255,9 @@ test('a stalled sink pauses the sockets, memory stays under maxBufferedBytes, ev
     await panther.waitForLines(5000, 30_000);
     assert.deepEqual([...panther.lines].sort(), [...lines].sort());
     await waitFor(async () => (await metricValue(h.adminUrl, 'zpa_relay_ingest_paused')) === 0, 'ingest resumed');
+    // The stall held the sockets paused for at least the half second sampled above.
+    const pausedSeconds = await metricValue(h.adminUrl, 'zpa_relay_ingest_paused_seconds_total');
+    assert.ok(pausedSeconds >= 0.5, `zpa_relay_ingest_paused_seconds_total ${pausedSeconds}`);
     await waitFor(async () => (await metricValue(h.adminUrl, 'zpa_relay_buffered_bytes')) === 0, 'nothing held once all is delivered');
   } finally {
     await h.stop();
