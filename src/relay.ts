@@ -109,7 +109,8 @@ export class Relay {
     // keeps. With 8 MiB' worth at full speed the list overflowed whenever a delivered body released its
     // batches at once and then ran dry: about half the batches got a fresh buffer (bench, zstd, 4
     // connections: 250 a second), and that churn of new external memory set off most of the main thread's
-    // full collections (55 in 15 s; 29 with this list, and 1.1-1.3x the records/s, alternating runs).
+    // full collections (48-65 in a 15 s step; 19-31 with this list, and 1.12x the MB/s at the median of ten
+    // alternating pairs, 0.76-1.35x on a noisy machine).
     const capacity = config.batch.maxBytes + BATCH_SLACK_BYTES;
     this.buffers = new BatchBuffers(capacity, Math.max(2, Math.ceil(Math.max(8 * 1024 * 1024, config.maxBufferedBytes) / capacity)));
     this.spool = config.spool.path
