@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BenchSink } from './e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
+import { shortLogType } from './lss/generate.js';
 import { coreBusyPercent, coreTimes, sample, selfCpuSeconds } from './e2e/process-stats.js';
 import { writeReport, type StepResult } from './e2e/report.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
@@ -35,9 +36,8 @@ const opt = args.options;
 
 const now = () => performance.now();
 const { mix, durationMs, decodeEvery } = opt;
-const short = (logType: string) => logType.replace('Zscaler.ZPA.', '');
 /** "Zscaler.ZPA.UserActivity", or "80% UserActivity, 20% UserStatus" for a mix (by records). */
-const mixLabel = mix.length === 1 ? mix[0]!.logType : mix.map((m) => `${Math.round(m.share * 100)}% ${short(m.logType)}`).join(', ');
+const mixLabel = mix.length === 1 ? mix[0]!.logType : mix.map((m) => `${Math.round(m.share * 100)}% ${shortLogType(m.logType)}`).join(', ');
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -52,7 +52,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     cfgFile,
     stringify({
       // One listener per log type, as LSS sends one log type per receiver.
-      listeners: mix.map((m) => ({ name: short(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
+      listeners: mix.map((m) => ({ name: shortLogType(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
       admin: { host: '127.0.0.1', port: 0 },
       output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
       deadLetter: { path: join(dir, 'dl') },
@@ -94,7 +94,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       const secs = (now() - w0) / 1000;
       process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
     }, 1000);
-    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[short(m.logType)]!, share: m.share }));
+    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
     const load = await runLoad(targets, { connections, rate, durationMs, now });
     // Wait for the tail to be settled: delivered, or refused by the schema (bounded).
     const deadline = now() + 30_000;
@@ -149,7 +149,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
         `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms (${latencies.length} probes), relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, cores busy ${result.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
     );
-    if (mix.length > 1) console.log(`  by log type: ${Object.entries(byLogType).map(([lt, r]) => `${short(lt)} ${Math.round(r)} records/s (${Math.round((r / result.recordsPerSecond) * 100)}%)`).join(', ')}`);
+    if (mix.length > 1) console.log(`  by log type: ${Object.entries(byLogType).map(([lt, r]) => `${shortLogType(lt)} ${Math.round(r)} records/s (${Math.round((r / result.recordsPerSecond) * 100)}%)`).join(', ')}`);
     // Baseline samples between steps, with the relay idle (see ZlibBaseline).
     baseline.sample(2);
     return result;

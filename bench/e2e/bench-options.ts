@@ -6,11 +6,11 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LOG_TYPES, type LogTypeName } from '../lss/generate.js';
+import { LOG_TYPES, shortLogType, type LogTypeName } from '../lss/generate.js';
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
 
-  --log-type NAME          LSS log type to generate: ${LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ')}
+  --log-type NAME          LSS log type to generate: ${LOG_TYPES.map(shortLogType).join(', ')}
                            (or the full Zscaler.ZPA.* name); default UserActivity
   --mix TYPE=W,TYPE=W      a mix of log types instead, by share of records, e.g. UserActivity=80,UserStatus=15,
                            AppConnectorMetrics=5 (weights, any scale): one listener per type, as LSS sends them,
@@ -92,7 +92,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   };
 
   const typeOf = (name: string) => LOG_TYPES.find((t) => t === name || t.endsWith(`.${name}`));
-  const known = LOG_TYPES.map((t) => t.replace('Zscaler.ZPA.', '')).join(', ');
+  const known = LOG_TYPES.map(shortLogType).join(', ');
   const mix: MixPart[] = [];
   if (values['log-type'] !== undefined && values.mix !== undefined) problems.push('--log-type and --mix: give one of them');
   if (values.mix !== undefined) {

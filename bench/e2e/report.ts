@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shortLogType } from '../lss/generate.js';
 
 export interface StepResult {
   label: string;
@@ -61,7 +62,7 @@ function bars(title: string, unit: string, items: Array<[string, number]>): stri
 function byLogType(steps: readonly StepResult[]): string {
   const types = [...new Set(steps.flatMap((s) => Object.keys(s.recordsPerSecondByLogType ?? {})))].sort();
   if (types.length === 0) return '';
-  const head = types.map((t) => `<th>${t.replace('Zscaler.ZPA.', '')}</th>`).join('');
+  const head = types.map((t) => `<th>${shortLogType(t)}</th>`).join('');
   const rows = steps.map((s) => `<tr><td>${s.label}</td>${types.map((t) => `<td>${Math.round(s.recordsPerSecondByLogType?.[t] ?? 0)}</td>`).join('')}</tr>`).join('\n');
   return `<h2>Records/s by log type</h2><table><tr><th>step</th>${head}</tr>\n${rows}</table>`;
 }
@@ -73,7 +74,7 @@ export function writeReport(dir: string, r: BenchReport): { json: string; html: 
   const html = join(dir, `${stamp}.html`);
   writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
   const rows = r.steps
-    .map((s) => `<tr><td>${s.label}</td><td>${s.connections}</td><td>${Math.round(s.recordsPerSecond)}</td><td>${s.mbPerSecondIn.toFixed(1)}</td><td>${(s.mbPerSecondIn / r.baseline.zlibLevel1MBps).toFixed(2)}</td><td>${s.gzipRatio.toFixed(1)}</td><td>${s.requestsPerSecond.toFixed(1)}</td><td>${Math.round(s.meanBodyBytes)}</td><td>${s.latencyP50Ms?.toFixed(0) ?? '-'}</td><td>${s.latencyP99Ms?.toFixed(0) ?? '-'}</td><td>${s.relayCpuCores.toFixed(2)}</td><td>${(s.corePercent ?? []).map((p) => p.toFixed(0)).join(' / ')}</td><td>${s.relayPeakRssMb.toFixed(0)}</td><td>${s.rejected}</td></tr>`)
+    .map((s) => `<tr><td>${s.label}</td><td>${s.connections}</td><td>${Math.round(s.recordsPerSecond)}</td><td>${s.mbPerSecondIn.toFixed(1)}</td><td>${(s.mbPerSecondIn / r.baseline.zlibLevel1MBps).toFixed(2)}</td><td>${s.gzipRatio.toFixed(1)}</td><td>${s.requestsPerSecond.toFixed(1)}</td><td>${Math.round(s.meanBodyBytes)}</td><td>${s.latencyP50Ms?.toFixed(0) ?? '-'}</td><td>${s.latencyP99Ms?.toFixed(0) ?? '-'}</td><td>${s.relayCpuCores.toFixed(2)}</td><td>${s.corePercent.map((p) => p.toFixed(0)).join(' / ')}</td><td>${s.relayPeakRssMb.toFixed(0)}</td><td>${s.rejected}</td></tr>`)
     .join('\n');
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>zpa-relay bench ${r.time}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}</style></head><body>
@@ -88,7 +89,7 @@ ${byLogType(r.steps)}
 ${bars('Throughput by step (MB/s in)', 'MB/s', r.steps.map((s) => [s.label, s.mbPerSecondIn]))}<br>
 ${bars('Latency p50 / p99 (ms)', 'ms', r.steps.flatMap((s) => (s.latencyP50Ms === null ? [] : [[`${s.label} p50`, s.latencyP50Ms], [`${s.label} p99`, s.latencyP99Ms ?? 0]] as Array<[string, number]>)))}<br>
 ${bars('Relay CPU (cores)', 'cores', r.steps.map((s) => [s.label, s.relayCpuCores]))}<br>
-${bars('CPU per core, whole machine (%)', '%', r.steps.flatMap((s) => (s.corePercent ?? []).map((p, i) => [`${s.label} core ${i}`, p] as [string, number])))}<br>
+${bars('CPU per core, whole machine (%)', '%', r.steps.flatMap((s) => s.corePercent.map((p, i) => [`${s.label} core ${i}`, p] as [string, number])))}<br>
 ${bars('Relay peak RSS (MB)', 'MB', r.steps.map((s) => [s.label, s.relayPeakRssMb]))}
 <h2>Options</h2><pre>${JSON.stringify(r.options, null, 2)}</pre>
 </body></html>

@@ -26,6 +26,11 @@ export const LOG_TYPES = [
 ] as const;
 export type LogTypeName = (typeof LOG_TYPES)[number];
 
+/** A log type without its `Zscaler.ZPA.` prefix ("UserActivity"), as the bench's options and reports name it. */
+export function shortLogType(logType: string): string {
+  return logType.replace('Zscaler.ZPA.', '');
+}
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const FIRST = ['alex', 'sam', 'maria', 'chen', 'priya', 'omar', 'lena', 'jonas', 'aiko', 'diego', 'fatima', 'noah', 'zoe', 'ivan', 'sara', 'tomas'];

@@ -37,9 +37,4 @@ export class RejectPolicy {
     if (UNFORWARDABLE.includes(reason)) return 'dead-letter';
     return this.policy[reason] ?? this.policy.default ?? 'dead-letter';
   }
-
-  /** Whether any reason is forwarded at all (lets the relay skip work when none is). */
-  get forwardsAny(): boolean {
-    return Object.values(this.policy).some((a) => a !== 'dead-letter');
-  }
 }
