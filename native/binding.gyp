@@ -5,9 +5,15 @@
 # dispatch). The baseline here is x86-64-v2 (SSE4.2 + PCLMUL: every x86 server since 2010, simdjson's
 # "westmere" kernel); ZPA_NATIVE_MARCH=haswell (or native, ...) in the environment selects a wider one.
 # Other architectures get the compiler's default (arm64 always has NEON, simdjson's arm64 kernel).
+#
+# zpa_igzip (src/igzip.cc) is gzip compression with Intel ISA-L, built only where its headers are installed
+# (Debian/Ubuntu: libisal-dev; scripts/build-native.mjs finds them and passes zpa_isal=1). It is a module
+# of its own so that a machine without the shared library at run time loses only it (gzip falls back to
+# zlib), never the checker.
 {
   'variables': {
     'zpa_march%': '<!(node -p "process.env.ZPA_NATIVE_MARCH || \'\'")',
+    'zpa_isal%': '0',
   },
   'targets': [
     {
@@ -43,5 +49,20 @@
         }],
       ],
     },
+  ],
+  'conditions': [
+    ['zpa_isal==1', {
+      'targets': [
+        {
+          'target_name': 'zpa_igzip',
+          'sources': ['src/igzip.cc'],
+          'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+          'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+          'cflags_cc!': ['-std=gnu++17', '-std=gnu++1y', '-std=gnu++0x', '-O2'],
+          'cflags_cc': ['-std=c++17', '-O2', '-fvisibility=hidden'],
+          'libraries': ['-lisal'],
+        },
+      ],
+    }],
   ],
 }

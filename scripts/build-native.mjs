@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds the native simdjson checker (native/ -> native/build/Release/zpa_native.node) with node-gyp.
- * Run by `npm install`/`npm ci` (the `prepare` script) and by `npm run build:native`.
+ * Builds the native simdjson checker (native/ -> native/build/Release/zpa_native.node) with node-gyp, and
+ * beside it the ISA-L gzip module (zpa_igzip.node) when ISA-L's headers are installed (Debian/Ubuntu:
+ * libisal-dev; ZPA_NATIVE_ISAL=off skips it). Run by `npm install`/`npm ci` (the `prepare` script) and by
+ * `npm run build:native`. Without ISA-L the HTTP output compresses gzip bodies with Node's zlib instead.
  *
  * A failed build is not an install failure: the relay then runs the TypeScript reference engine
  * (zpa_relay_engine_info{engine="reference"}), so this prints a clear warning and exits 0. Set
@@ -23,9 +25,12 @@ const nativeDir = path.join(root, 'native');
 const required = process.env.ZPA_NATIVE_REQUIRED === '1';
 
 function warn(message) {
-  const text = `zpa-relay: the native simdjson engine was not built: ${message}\n` +
+  fail(`zpa-relay: the native simdjson engine was not built: ${message}\n` +
     'zpa-relay: the relay will run the TypeScript reference engine (same verdicts, slower). ' +
-    'Install python3, make and a C++17 compiler, then run "npm run build:native".\n';
+    'Install python3, make and a C++17 compiler, then run "npm run build:native".\n');
+}
+
+function fail(text) {
   process.stderr.write(`\n${'!'.repeat(100)}\n${text}${'!'.repeat(100)}\n\n`);
   process.exit(required ? 1 : 0);
 }
@@ -51,8 +56,14 @@ const args = [gyp, 'rebuild', `--jobs=${process.env.ZPA_NATIVE_JOBS ?? 'max'}`];
 const prefix = path.resolve(path.dirname(process.execPath), '..');
 const nodedir = process.env.npm_config_nodedir || (existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
 if (nodedir) args.push(`--nodedir=${nodedir}`);
+// ISA-L is a system library: build its module only where a C++ compile finds the header.
+const isalProbe = process.env.ZPA_NATIVE_ISAL === 'off'
+  ? { status: 1 }
+  : spawnSync(process.env.CXX || 'c++', ['-E', '-x', 'c++', '-'], { input: '#include <isa-l/igzip_lib.h>\n', stdio: ['pipe', 'ignore', 'ignore'] });
+const withIsal = isalProbe.status === 0;
+if (withIsal) args.push('--', '-Dzpa_isal=1');
 const started = Date.now();
-process.stderr.write(`zpa-relay: building the native simdjson engine (node-gyp, about 30 s)...\n`);
+process.stderr.write(`zpa-relay: building the native simdjson engine${withIsal ? ' and the ISA-L gzip module' : ''} (node-gyp, about 30 s)...\n`);
 const r = spawnSync(process.execPath, args, { cwd: nativeDir, stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.error) warn(`node-gyp could not start: ${r.error.message}`);
 if (r.status !== 0) warn(`node-gyp exited with status ${r.status} (its output is above)`);
@@ -63,3 +74,11 @@ const check = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(req
 if (check.status !== 0) warn(`the built addon does not load: ${check.stderr.trim().split('\n')[0]}`);
 const info = JSON.parse(check.stdout);
 process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, walk compiled for ${info.implementation}, stage 1 on this CPU: ${info.stage1})\n`);
+const igzip = path.join(nativeDir, 'build', 'Release', 'zpa_igzip.node');
+if (!withIsal) {
+  process.stderr.write('zpa-relay: ISA-L headers not found (Debian/Ubuntu: apt-get install libisal-dev): gzip bodies will use Node\'s zlib (about 3.5x the CPU per byte)\n');
+} else {
+  const g = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(igzip)}).info()))`], { encoding: 'utf8' });
+  if (g.status !== 0) fail(`zpa-relay: the ISA-L gzip module does not load: ${g.stderr.trim().split('\n')[0]}\nzpa-relay: gzip bodies will use Node's zlib.\n`);
+  process.stderr.write(`zpa-relay: ISA-L gzip module built (ISA-L ${JSON.parse(g.stdout).isal}): gzip bodies use igzip\n`);
+}

@@ -24,7 +24,7 @@ import { SchemaEngine } from './schema/engine.js';
 import { DriftReportBuilder } from './durability/drift-report.js';
 import { listStoreFiles, scanStore } from './durability/dead-letter-reader.js';
 import { createSink } from './sink/create-sink.js';
-import type { Sink } from './sink/sink.js';
+import { describeCompression, type Sink } from './sink/sink.js';
 import { settlementHooks } from './sink/settlement.js';
 import { ResultRouter } from './result-router.js';
 import type { BatchResult, BatchTask } from '../workers/batch-types.js';
@@ -206,7 +206,7 @@ export class Relay {
       this.ports[lc.name] = await listener.listen();
     }
     this.admin.ready = true;
-    this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, engine: this.engine, workerThreads: threads }, 'zpa-relay ready');
+    this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, compression: describeCompression(this.sink.precompression), engine: this.engine, workerThreads: threads }, 'zpa-relay ready');
   }
 
   /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */

@@ -46,7 +46,7 @@ export class ResultRouter {
     }
     for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
     if (res.ends.length > 0) {
-      const precompressed = res.compressed && res.compression ? { ...res.compression, bytes: res.compressed, runs: res.compressedRuns } : undefined;
+      const precompressed = res.compressed && res.compression ? { ...res.compression, bytes: res.compressed, runs: res.compressedRuns, crcs: res.compressedCrcs } : undefined;
       this.d.sink().write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames, precompressed });
     }
     // The budget now holds the accepted (and forwarded) bytes, which the sink settles, instead of the whole input.

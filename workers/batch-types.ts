@@ -79,5 +79,7 @@ export interface BatchResult {
   compressed?: Uint8Array;
   /** Per run of `compressed`: [end record (exclusive), end byte in `compressed`] (workers/precompress.ts). */
   compressedRuns?: Uint32Array;
+  /** gzip: the CRC-32 of each run's raw bytes, for the body's trailer. */
+  compressedCrcs?: Uint32Array;
   compression?: Precompression;
 }

@@ -171,6 +171,7 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     if (compressed !== undefined) {
       result.compressed = compressed.bytes;
       result.compressedRuns = compressed.runs;
+      if (compressed.crcs !== undefined) result.compressedCrcs = compressed.crcs;
       result.compression = task.compress;
     }
   }
@@ -185,6 +186,7 @@ function movable(result: BatchResult): object {
   if (result.rejected.byteLength > 0 && result.rejected.buffer !== result.accepted.buffer) buffers.push(result.rejected.buffer);
   if (result.deadLetters !== undefined) buffers.push(result.deadLetters.buffer);
   if (result.compressed !== undefined) buffers.push(result.compressed.buffer, result.compressedRuns!.buffer);
+  if (result.compressedCrcs !== undefined) buffers.push(result.compressedCrcs.buffer);
   return {
     [Piscina.transferableSymbol]: [...new Set(buffers)],
     [Piscina.valueSymbol]: result,

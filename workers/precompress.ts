@@ -8,8 +8,9 @@
  * profile at full speed) and, for zstd, for the compression itself.
  */
 import { createRequire } from 'node:module';
-import { constants as zc, deflateRawSync } from 'node:zlib';
+import { constants as zc, crc32, deflateRawSync } from 'node:zlib';
 import { loadZstd } from '../src/sink/zstd-body.js';
+import { isalLevel, loadIsal } from '../src/sink/isal-gzip.js';
 import type { Precompression } from '../src/sink/sink.js';
 
 interface ZstdBinding {
@@ -52,6 +53,8 @@ export const RUN_RAW_BYTES: Readonly<Record<Precompression['format'], number>> =
 export interface CompressedRuns {
   bytes: Uint8Array;
   runs: Uint32Array;
+  /** gzip: the CRC-32 of each run's raw bytes, for the body's trailer (src/sink/crc32-combine.ts). */
+  crcs?: Uint32Array;
 }
 
 /**
@@ -75,7 +78,34 @@ export function precompress(raw: Uint8Array, how: Precompression, ends: Uint32Ar
     from = ends[j]!;
     i = j + 1;
   }
-  return how.format === 'zstd' ? zstdRuns(raw, cuts, runs, how.level) : deflateRuns(raw, cuts, runs, how.level);
+  if (how.format === 'zstd') return zstdRuns(raw, cuts, runs, how.level);
+  return (how.library === 'isal' && isalRuns(raw, cuts, runs, how.level)) || deflateRuns(raw, cuts, runs, how.level);
+}
+
+/** The worker's output buffer for igzip runs, grown to the largest batch's bound. */
+let isalScratch = new Uint8Array(0);
+
+/**
+ * igzip runs (src/sink/isal-gzip.ts) written into the worker's scratch, then copied out once; false when the
+ * module is not loaded in this worker or a run did not fit its bound (then zlib compresses the batch).
+ */
+function isalRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds: number[], level: number): CompressedRuns | false {
+  const isal = loadIsal().addon;
+  if (isal === undefined) return false;
+  // Stored blocks bound incompressible input: 5 bytes per 64 KiB block, plus a block header and the flush per run.
+  const bound = raw.length + (raw.length >>> 12) + 1024 * cuts.length;
+  if (isalScratch.length < bound) isalScratch = new Uint8Array(bound);
+  const runEnds = Uint32Array.from(cuts, ([, b]) => b);
+  const outEnds = new Uint32Array(cuts.length);
+  const crcs = new Uint32Array(cuts.length);
+  const size = isal.deflateRuns(raw, runEnds, isalLevel(level), isalScratch, outEnds, crcs);
+  if (size < 0) return false;
+  const runs = new Uint32Array(cuts.length * 2);
+  for (let k = 0; k < cuts.length; k++) {
+    runs[2 * k] = recordEnds[k]!;
+    runs[2 * k + 1] = outEnds[k]!;
+  }
+  return { bytes: isalScratch.slice(0, size), runs, crcs };
 }
 
 /** zstd frames written one after another into the worker's scratch, then copied out once. */
@@ -99,6 +129,7 @@ function deflateRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds:
   // chunkSize 128 KiB: a run's output fits in one chunk, so zlib runs in one call.
   const parts = cuts.map(([a, b]) => deflateRawSync(raw.subarray(a, b), { level, finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 128 * 1024 }));
   const runs = new Uint32Array(cuts.length * 2);
+  const crcs = Uint32Array.from(cuts, ([a, b]) => crc32(raw.subarray(a, b)));
   // Copied into an exact-size buffer of its own: zlib's output may share a larger or pooled ArrayBuffer, which
   // must not be transferred away (nor held for its slack).
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -109,5 +140,5 @@ function deflateRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds:
     runs[2 * k] = recordEnds[k]!;
     runs[2 * k + 1] = size;
   });
-  return { bytes, runs };
+  return { bytes, runs, crcs };
 }

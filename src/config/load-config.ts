@@ -16,6 +16,7 @@ import { parseCidr } from '../ingest/access-control.js';
 import { checkRejectPolicy } from '../durability/reject-policy.js';
 import type { RelayConfig } from './types.js';
 import { loadNativeAddon } from '../../workers/engines/native-addon.js';
+import { loadIsal } from '../sink/isal-gzip.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const validate = ajv.compile(configSchema);
@@ -156,7 +157,8 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Refuses what only this machine and the loaded schemas can tell, all problems at once: listeners whose log
- * type no loaded schema declares, and `workers.engine: simdjson` where the native addon does not load.
+ * type no loaded schema declares, `workers.engine: simdjson` where the native addon does not load, and
+ * `output.http.gzipLibrary: isal` where the ISA-L gzip module does not.
  */
 export function checkRuntime(cfg: RelayConfig, knownLogTypes: readonly string[], source: string): void {
   const problems = cfg.listeners
@@ -164,5 +166,7 @@ export function checkRuntime(cfg: RelayConfig, knownLogTypes: readonly string[],
     .filter((p): p is string => p !== null);
   const native = cfg.workers.engine === 'simdjson' ? loadNativeAddon().problem : undefined;
   if (native !== undefined) problems.push(`workers.engine: simdjson is not available here: ${native} (use auto or reference)`);
+  const isal = cfg.output.type === 'http' && cfg.output.http?.gzipLibrary === 'isal' ? loadIsal().problem : undefined;
+  if (isal !== undefined) problems.push(`output.http.gzipLibrary: isal is not available here: ${isal} (use auto or zlib)`);
   if (problems.length > 0) throw new RelayError('ZPA_ERR_CONFIG_INVALID', `${source}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, problems);
 }

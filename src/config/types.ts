@@ -54,6 +54,7 @@ export interface HttpOutputConfig {
   readonly requestTimeoutMs: number;
   readonly compression: 'gzip' | 'zstd';
   readonly compressionLevel: number;
+  readonly gzipLibrary: 'auto' | 'isal' | 'zlib';
   readonly retry: RetryConfig;
 }
 

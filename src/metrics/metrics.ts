@@ -50,6 +50,7 @@ export class RelayMetrics {
   readonly rejectedForwarded = new Counter({ name: 'zpa_relay_rejected_forwarded_total', help: 'Records the schema refused that were sent to the output anyway (onReject forward or forward-and-keep).', labelNames: ['listener', 'log_type', 'reason'], registers: [this.registry] });
   readonly schemaMismatch = new Counter({ name: 'zpa_relay_schema_mismatch_total', help: 'Schema check failures by log type, top-level schema field and reason: where real traffic and the schema disagree.', labelNames: ['log_type', 'field', 'reason'], registers: [this.registry] });
   readonly engineInfo = new Gauge({ name: 'zpa_relay_engine_info', help: 'The schema engine the workers run (value 1).', labelNames: ['engine'], registers: [this.registry] });
+  readonly compressionInfo = new Gauge({ name: 'zpa_relay_compression_info', help: 'How the HTTP output compresses its bodies (value 1): format gzip or zstd, library isal, zlib or zstd-napi.', labelNames: ['output', 'format', 'library'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -22,6 +22,7 @@
  * so segments are as large as the body size allows (about 1/16 of a body, at most 256 KB raw).
  */
 import { constants as zc, crc32, deflateRaw } from 'node:zlib';
+import { crc32Combine } from './crc32-combine.js';
 import type { OutRecord } from './sink.js';
 
 /** Sizing of the bodies. */
@@ -73,6 +74,8 @@ export interface Precompressed {
   end: number;
   raw: Buffer;
   compressed: Buffer;
+  /** gzip: the CRC-32 of `raw` when the worker computed it (the body's trailer is then chained without reading `raw`). */
+  crc?: number;
 }
 
 /** The result of one build: bodies in record order, and records too large to send at all. */
@@ -111,6 +114,7 @@ interface Segment {
   end: number;
   raw: Buffer;
   compressed: Promise<Buffer>;
+  crc?: number;
 }
 
 /**
@@ -179,7 +183,7 @@ class Gate {
 
 /** Body under construction: segments chosen so far and their exact compressed total. */
 class BodyAccumulator {
-  private parts: Array<{ raw: Buffer; compressed: Buffer }> = [];
+  private parts: Array<{ raw: Buffer; compressed: Buffer; crc: number | undefined }> = [];
   private compressedBytes = 0;
   private rawBytes = 0;
   start = -1;
@@ -194,10 +198,10 @@ class BodyAccumulator {
     return GZIP_FRAMING_BYTES + this.compressedBytes + compressed.length;
   }
 
-  add(seg: { start: number; end: number; raw: Buffer }, compressed: Buffer): void {
+  add(seg: { start: number; end: number; raw: Buffer; crc?: number }, compressed: Buffer): void {
     if (this.parts.length === 0) this.start = seg.start;
     this.end = seg.end;
-    this.parts.push({ raw: seg.raw, compressed });
+    this.parts.push({ raw: seg.raw, compressed, crc: seg.crc });
     this.compressedBytes += compressed.length;
     this.rawBytes += seg.raw.length;
   }
@@ -207,8 +211,9 @@ class BodyAccumulator {
     let crc = 0;
     const chunks: Buffer[] = [GZIP_HEADER];
     for (const p of this.parts) {
-      // CRC-32 of the uncompressed data, chained segment by segment (zlib.crc32 takes the running value).
-      crc = crc32(p.raw, crc);
+      // CRC-32 of the uncompressed data, chained segment by segment: from the worker's CRC of the segment
+      // when it sent one, else read here (zlib.crc32 takes the running value).
+      crc = p.crc === undefined ? crc32(p.raw, crc) : crc32Combine(crc, p.crc, p.raw.length);
       chunks.push(p.compressed);
     }
     const trailer = Buffer.allocUnsafe(8);
@@ -301,7 +306,7 @@ export class GzipBodyBuilder {
       const piece = precompressed[next];
       if (piece !== undefined && piece.start === i) {
         if (start < i) segments.push(this.segment(records, start, i));
-        segments.push({ start: piece.start, end: piece.end, raw: piece.raw, compressed: Promise.resolve(piece.compressed) });
+        segments.push({ start: piece.start, end: piece.end, raw: piece.raw, compressed: Promise.resolve(piece.compressed), crc: piece.crc });
         next++;
         i = piece.end - 1;
         start = piece.end;

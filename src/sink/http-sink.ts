@@ -6,6 +6,7 @@
 import { GzipBodyBuilder, type BuildResult, type Precompressed, type RecordLike } from './gzip-body.js';
 import { ZstdBodyBuilder } from './zstd-body.js';
 import { HttpSender } from './http-sender.js';
+import type { GzipLibrary } from './isal-gzip.js';
 import { rawBytesOf, type AcceptedChunk, type OutRecord, type Precompression, type Sink, type SinkHooks } from './sink.js';
 import { RecordAccumulator } from './record-accumulator.js';
 
@@ -16,6 +17,8 @@ export interface HttpSinkOptions {
   flushIntervalMs: number;
   /** Body compression; zstd needs the zstd-napi addon (create-sink falls back to gzip without it). */
   compression: 'gzip' | 'zstd';
+  /** The library the workers compress gzip runs with (src/sink/isal-gzip.ts resolves the setting). */
+  gzipLibrary: GzipLibrary;
 }
 
 /** What both body builders offer. */
@@ -43,8 +46,9 @@ export class HttpSink implements Sink {
       level: opts.compressionLevel,
     };
     this.builder = opts.compression === 'zstd' ? new ZstdBodyBuilder(sizing) : new GzipBodyBuilder(sizing);
-    this.precompression = { format: opts.compression, level: opts.compressionLevel };
+    this.precompression = opts.compression === 'gzip' ? { format: 'gzip', level: opts.compressionLevel, library: opts.gzipLibrary } : { format: opts.compression, level: opts.compressionLevel };
     // A chunk compressed for another format or level (in flight across a reload) is compressed again here.
+    // The gzip library does not matter: igzip's and zlib's sync-flushed runs join into one deflate stream alike.
     const matches = (c: AcceptedChunk) => c.precompressed?.format === opts.compression && c.precompressed.level === opts.compressionLevel;
     this.pending = new RecordAccumulator(opts.flushIntervalMs, () => this.builder.targetRawBytes(), (records, pieces) => this.send(records, pieces), matches);
   }

@@ -34,7 +34,7 @@ export class RecordAccumulator {
       for (let k = 0; k < runs.length; k += 2) {
         const end = runs[k]!;
         const rawFrom = record === 0 ? 0 : chunk.ends[record - 1]!;
-        this.pieces.push({ start: start + record, end: start + end, raw: raw.subarray(rawFrom, chunk.ends[end - 1]), compressed: compressed.subarray(byte, runs[k + 1]) });
+        this.pieces.push({ start: start + record, end: start + end, raw: raw.subarray(rawFrom, chunk.ends[end - 1]), compressed: compressed.subarray(byte, runs[k + 1]), crc: pc.crcs?.[k / 2] });
         record = end;
         byte = runs[k + 1]!;
       }

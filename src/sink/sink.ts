@@ -4,6 +4,7 @@
  */
 
 import type { BatchTicket } from '../durability/batch-ticket.js';
+import type { GzipLibrary } from './isal-gzip.js';
 
 /** Accepted records of one worker batch: each record's bytes end in '\n' at `ends[i]`. */
 export interface AcceptedChunk {
@@ -23,6 +24,13 @@ export interface AcceptedChunk {
 export interface Precompression {
   format: 'gzip' | 'zstd';
   level: number;
+  /** For gzip: the library that compresses (src/sink/isal-gzip.ts); zlib when absent. */
+  library?: GzipLibrary;
+}
+
+/** For logs: "gzip level 1 (isal)", "zstd level 1"; undefined for an output that compresses on its own. */
+export function describeCompression(p: Precompression | undefined): string | undefined {
+  return p && `${p.format} level ${p.level}${p.format === 'gzip' ? ` (${p.library ?? 'zlib'})` : ''}`;
 }
 
 export interface PrecompressedData extends Precompression {
@@ -32,6 +40,8 @@ export interface PrecompressedData extends Precompression {
    * Absent: one run of every record.
    */
   runs?: Uint32Array;
+  /** gzip: the CRC-32 of each run's raw bytes, when the worker computed them. */
+  crcs?: Uint32Array;
 }
 
 /** One record on its way out, without its '\n'. */

@@ -69,6 +69,9 @@ async function startHaproxy(cfg: string, ports: number[]): Promise<{ child: Chil
 }
 
 test('through HAProxy (send-proxy, send-proxy-v2, and TLS passed through): records arrive, allowCidrs sees the real client address', async () => {
+  // Before anything starts: without HAProxy the test fails at once with how to install it, instead of
+  // leaving a relay and a stand-in running that keep the test process from exiting.
+  findHaproxy();
   const certs = makeCerts();
   const panther = await startPantherStandin();
   const common = { host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity', proxyProtocol: true, allowCidrs: ['127.0.0.3/32'], trustedProxyCidrs: ['127.0.0.1/32'] };

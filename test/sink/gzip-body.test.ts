@@ -5,6 +5,7 @@ import { constants, deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib
 import { LssGenerator } from '../../bench/lss/generate.js';
 import { GZIP_FRAMING_BYTES, GzipBodyBuilder, type Body, type Precompressed } from '../../src/sink/gzip-body.js';
 import { precompress } from '../../workers/precompress.js';
+import { loadIsal, type GzipLibrary } from '../../src/sink/isal-gzip.js';
 
 /**
  * LSS User Activity records in the default template's layout, about 2 KB, gzip ratio about 5-8x; some carry
@@ -114,26 +115,33 @@ test('gzip body: a large but compressible record fits alone; edge inputs', async
   assert.throws(() => new GzipBodyBuilder({ maxRequestBytes: 100, headerBytes: 100 }), RangeError);
 });
 
-/** Records as a worker hands them over: some runs compressed already (workers/precompress.ts), some plain. */
-function withPrecompressed(input: readonly Buffer[], format: 'gzip' | 'zstd'): Precompressed[] {
+/**
+ * Records as a worker hands them over: some runs compressed already (workers/precompress.ts), some plain.
+ * gzip runs carry the worker's CRC-32 of their raw bytes, as the relay's do.
+ */
+function withPrecompressed(input: readonly Buffer[], format: 'gzip' | 'zstd', library: GzipLibrary = 'zlib'): Precompressed[] {
   const pieces: Precompressed[] = [];
   // Runs of 1, 37, 200 and 450 records (up to about 1 MB raw), with plain records between them.
   let at = 3;
   for (const n of [1, 37, 200, 450, 120]) {
     if (at + n > input.length) break;
     const raw = Buffer.concat(input.slice(at, at + n).flatMap((r) => [r, Buffer.from('\n')]));
-    pieces.push({ start: at, end: at + n, raw, compressed: Buffer.from(precompress(raw, { format, level: 1 })!.bytes) });
+    const out = precompress(raw, { format, level: 1, library })!;
+    assert.equal(out.runs.length, 2, 'one run per piece');
+    pieces.push({ start: at, end: at + n, raw, compressed: Buffer.from(out.bytes), crc: out.crcs?.[0] });
     at += n + 5;
   }
   return pieces;
 }
 
-for (const limit of [1_000_000, 100_000, 20_000]) {
-  test(`gzip body: limit ${limit}: runs a worker compressed already are placed as they are, or split when they do not fit`, async () => {
+const isalMissing = loadIsal().addon === undefined && 'the ISA-L gzip module is not built on this machine';
+for (const [limit, library] of [[1_000_000, 'zlib'], [100_000, 'zlib'], [20_000, 'zlib'], [1_000_000, 'isal'], [100_000, 'isal']] as const) {
+  test(`gzip body: limit ${limit}, ${library} runs: runs a worker compressed already are placed as they are, or split when they do not fit`, { skip: library === 'isal' && isalMissing }, async () => {
     const headerBytes = 250;
     const builder = new GzipBodyBuilder({ maxRequestBytes: limit, headerBytes, level: 1 });
     const input = records(1200, limit + 1);
-    const pieces = withPrecompressed(input, 'gzip');
+    const pieces = withPrecompressed(input, 'gzip', library);
+    assert.ok(pieces.every((p) => p.crc !== undefined), 'the worker sent a CRC with every gzip run');
     const { bodies, tooLarge } = await builder.build(input, pieces);
     assert.deepEqual(tooLarge, []);
     checkBodies(input, bodies, tooLarge, limit - headerBytes, 0.5);
@@ -146,3 +154,17 @@ for (const limit of [1_000_000, 100_000, 20_000]) {
     }
   });
 }
+
+test('gzip body: the trailer is chained from the worker\'s CRCs, not read again: a wrong one makes the body fail its check', async () => {
+  const builder = new GzipBodyBuilder({ maxRequestBytes: 1_000_000, headerBytes: 250, level: 1 });
+  const input = records(300, 5);
+  const pieces = withPrecompressed(input, 'gzip');
+  const good = await builder.build(input, pieces);
+  checkBodies(input, good.bodies, good.tooLarge, 1_000_000 - 250, 0);
+  assert.equal(good.bodies.length, 1);
+  const bad = await builder.build(input, pieces.map((p, i) => (i === 1 ? { ...p, crc: (p.crc! ^ 1) >>> 0 } : p)));
+  assert.throws(() => gunzipSync(bad.bodies[0]!.body), /incorrect data check/);
+  // Without CRCs (runs from an older worker, or re-cut here) the builder reads the raw bytes itself.
+  const plain = await builder.build(input, pieces.map(({ crc: _crc, ...p }) => p));
+  assert.ok(gunzipSync(plain.bodies[0]!.body).equals(gunzipSync(good.bodies[0]!.body)));
+});

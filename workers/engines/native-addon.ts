@@ -3,10 +3,7 @@
  * scripts/build-native.mjs during `npm install`). Loading never throws: a missing or broken addon is a
  * reason string, and the relay runs the reference engine instead.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { packageRoot } from '../../src/schema/package-root.js';
+import { loadNativeModule, type NativeModuleSpec } from '../../src/native-module.js';
 
 /** Per-line results of one checkBatch call (see native/src/addon.cc). */
 export interface NativeBatch {
@@ -58,34 +55,11 @@ export const NATIVE_TOO_LONG = 3;
 /** The native reason code of an auto-detection failure. */
 export const NATIVE_UNKNOWN_LOG_TYPE = 8;
 
-/**
- * Where the addon is loaded from: ZPA_RELAY_NATIVE_ADDON when set (a path, or "off" to run without it, e.g.
- * to compare engines or to rule the addon out), else where the build puts it.
- */
-export function nativeAddonPath(): string {
-  return process.env['ZPA_RELAY_NATIVE_ADDON'] || path.join(packageRoot(import.meta.url), 'native', 'build', 'Release', 'zpa_native.node');
-}
+const SPEC: NativeModuleSpec = { what: 'the native addon', fileName: 'zpa_native.node', envVar: 'ZPA_RELAY_NATIVE_ADDON', buildHint: 'run "npm run build:native"' };
 
 let loaded: { addon?: NativeAddon; problem?: string } | undefined;
 
-/** The addon, or why it cannot be used. Loaded once per thread. */
+/** The addon, or why it cannot be used (ZPA_RELAY_NATIVE_ADDON: another path, or "off"). Loaded once per thread. */
 export function loadNativeAddon(): { addon?: NativeAddon; problem?: string } {
-  if (loaded !== undefined) return loaded;
-  const file = nativeAddonPath();
-  if (file === 'off') {
-    loaded = { problem: 'the native addon is turned off (ZPA_RELAY_NATIVE_ADDON=off)' };
-    return loaded;
-  }
-  if (!existsSync(file)) {
-    loaded = { problem: `the native addon is not built (${file} is missing; run "npm run build:native")` };
-    return loaded;
-  }
-  try {
-    const addon = createRequire(import.meta.url)(file) as NativeAddon;
-    addon.info(); // a stale or foreign build fails here rather than on the first batch
-    loaded = { addon };
-  } catch (err) {
-    loaded = { problem: `the native addon ${file} does not load: ${(err as Error).message}` };
-  }
-  return loaded;
+  return (loaded ??= loadNativeModule<NativeAddon>(SPEC));
 }
