@@ -1,12 +1,14 @@
 /**
  * MB/s per core of the workers' compression (workers/precompress.ts) on 512 KiB batches of User Activity
- * records, in the runs the HTTP output packs: zstd frames of 256 KiB and gzip runs of 1 MiB, at level 1,
- * with zlib gzip level 1 over the same bytes as one stream for comparison.
+ * records, in the runs the HTTP output packs: zstd frames of 256 KiB and gzip runs of 1 MiB (zlib, and
+ * ISA-L's igzip where its module is built), at level 1, with zlib gzip level 1 over the same bytes as one
+ * stream for comparison.
  * Run: `npm run bench:precompress`. Prints each format's best of 5 rounds and its ratio.
  */
 import { gzipSync } from 'node:zlib';
 import { precompress } from '../../workers/precompress.js';
 import { recordPool } from '../e2e/load-generator.js';
+import { loadIsal } from '../../src/sink/isal-gzip.js';
 
 const BATCH = 512 * 1024;
 const ROUNDS = 5;
@@ -46,8 +48,11 @@ const raw = data.reduce((n, b) => n + b.raw.length, 0);
 const line = (name: string, r: { seconds: number; compressed: number }) =>
   console.log(`${name.padEnd(44)} ${(raw / 1e6 / r.seconds).toFixed(0).padStart(5)} MB/s   ratio ${(raw / r.compressed).toFixed(2)}`);
 console.log(`node ${process.version}, ${data.length} batches of ${BATCH / 1024} KiB (${(raw / 1e6).toFixed(0)} MB), level 1, best of ${ROUNDS}, one core`);
-for (const format of ['zstd', 'gzip'] as const) {
-  line(`precompress ${format}`, best(() => data.reduce((n, b) => n + precompress(b.raw, { format, level: 1 }, b.ends)!.bytes.length, 0)));
+const isal = loadIsal();
+const modes = [['zstd', undefined], ['gzip', 'zlib'], ...(isal.addon ? [['gzip', 'isal'] as const] : [])] as const;
+for (const [format, library] of modes) {
+  line(`precompress ${format}${library ? ` (${library})` : ''}`, best(() => data.reduce((n, b) => n + precompress(b.raw, { format, level: 1, library }, b.ends)!.bytes.length, 0)));
 }
+if (!isal.addon) console.log(`precompress gzip (isal): not run: ${isal.problem}`);
 const all = Buffer.concat(data.map((b) => b.raw));
 line('zlib gzipSync level 1, one stream', best(() => gzipSync(all, { level: 1 }).length));
