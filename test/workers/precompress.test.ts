@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, crc32, inflateRawSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { decompress } from 'fzstd';
 import { precompress, RUN_RAW_BYTES } from '../../workers/precompress.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
@@ -72,6 +73,29 @@ test('igzip runs are smaller work, not a different format: about zlib level 1\'s
   const best = precompress(raw, { format: 'gzip', level: 6, library: 'isal' }, ends)!;
   assert.ok(best.bytes.length < isal.bytes.length);
   assert.ok(inflateRawSync(best.bytes, { finishFlush: constants.Z_SYNC_FLUSH }).equals(raw));
+});
+
+test('igzip on incompressible bytes: runs still decode alone (stored blocks fit the output bound)', { skip: isalMissing }, () => {
+  const raw = randomBytes(3 * 1024 * 1024 + 17);
+  const ends = Uint32Array.of(1024 * 1024, 2 * 1024 * 1024, raw.length);
+  const out = precompress(raw, { format: 'gzip', level: 1, library: 'isal' }, ends)!;
+  assert.ok(out.bytes.length >= raw.length, 'nothing to gain, and nothing lost');
+  // igzip itself fits them in precompress's bound (else the worker would have fallen back to zlib).
+  const runEnds = Uint32Array.from({ length: out.runs.length / 2 }, (_, k) => ends[out.runs[2 * k]! - 1]!);
+  const n = runEnds.length;
+  const bound = raw.length + (raw.length >>> 12) + 1024 * n;
+  const written = loadIsal().addon!.deflateRuns(raw, runEnds, 1, new Uint8Array(bound), new Uint32Array(n), new Uint32Array(n));
+  assert.equal(written, out.bytes.length);
+  assert.equal(loadIsal().addon!.deflateRuns(raw, runEnds, 1, new Uint8Array(raw.length / 2), new Uint32Array(n), new Uint32Array(n)), -1, 'too small a destination is -1, not an overrun');
+  let from = 0;
+  let byte = 0;
+  for (let k = 0; k < out.runs.length; k += 2) {
+    const to = ends[out.runs[k]! - 1]!;
+    const part = out.bytes.subarray(byte, out.runs[k + 1]);
+    assert.ok(inflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH }).equals(raw.subarray(from, to)), `run ${k / 2}`);
+    from = to;
+    byte = out.runs[k + 1]!;
+  }
 });
 
 test('a worker without the ISA-L module compresses with zlib what the output asked igzip for', () => {
