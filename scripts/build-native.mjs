@@ -76,7 +76,7 @@ const info = JSON.parse(check.stdout);
 process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, walk compiled for ${info.implementation}, stage 1 on this CPU: ${info.stage1})\n`);
 const igzip = path.join(nativeDir, 'build', 'Release', 'zpa_igzip.node');
 if (!withIsal) {
-  process.stderr.write('zpa-relay: ISA-L headers not found (Debian/Ubuntu: apt-get install libisal-dev): gzip bodies will use Node\'s zlib (about 3.5x the CPU per byte)\n');
+  process.stderr.write('zpa-relay: ISA-L headers not found (Debian/Ubuntu: apt-get install libisal-dev): gzip bodies will use Node\'s zlib (about 3.6x the CPU per byte)\n');
 } else {
   const g = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(igzip)}).info()))`], { encoding: 'utf8' });
   if (g.status !== 0) fail(`zpa-relay: the ISA-L gzip module does not load: ${g.stderr.trim().split('\n')[0]}\nzpa-relay: gzip bodies will use Node's zlib.\n`);
