@@ -67,18 +67,26 @@ process.stderr.write(`zpa-relay: building the native simdjson engine${withIsal ?
 const r = spawnSync(process.execPath, args, { cwd: nativeDir, stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.error) warn(`node-gyp could not start: ${r.error.message}`);
 if (r.status !== 0) warn(`node-gyp exited with status ${r.status} (its output is above)`);
-// The build must also load in this Node (ABI, missing symbols): check it the way the relay will.
-const check = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(path.join(nativeDir, 'build', 'Release', 'zpa_native.node'))}).info()))`], {
-  encoding: 'utf8',
-});
-if (check.status !== 0) warn(`the built addon does not load: ${check.stderr.trim().split('\n')[0]}`);
-const info = JSON.parse(check.stdout);
+/**
+ * A built module must also load in this Node (ABI, missing symbols, a shared library absent): loads it in a
+ * fresh process the way the relay will and returns its info(), or the first line of the error.
+ */
+function loadCheck(fileName) {
+  const file = path.join(nativeDir, 'build', 'Release', fileName);
+  const r = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(file)}).info()))`], { encoding: 'utf8' });
+  return r.status === 0 ? { info: JSON.parse(r.stdout) } : { error: r.stderr.trim().split('\n')[0] };
+}
+
+const check = loadCheck('zpa_native.node');
+if (check.error !== undefined) warn(`the built addon does not load: ${check.error}`);
+const info = check.info;
 process.stderr.write(`zpa-relay: native simdjson engine built in ${((Date.now() - started) / 1000).toFixed(1)} s (simdjson ${info.simdjson}, walk compiled for ${info.implementation}, stage 1 on this CPU: ${info.stage1})\n`);
-const igzip = path.join(nativeDir, 'build', 'Release', 'zpa_igzip.node');
-if (!withIsal) {
+if (process.env.ZPA_NATIVE_ISAL === 'off') {
+  process.stderr.write('zpa-relay: ZPA_NATIVE_ISAL=off: not building the ISA-L gzip module: gzip bodies will use Node\'s zlib\n');
+} else if (!withIsal) {
   process.stderr.write('zpa-relay: ISA-L headers not found (Debian/Ubuntu: apt-get install libisal-dev): gzip bodies will use Node\'s zlib (about 3.6x the CPU per byte)\n');
 } else {
-  const g = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(igzip)}).info()))`], { encoding: 'utf8' });
-  if (g.status !== 0) fail(`zpa-relay: the ISA-L gzip module does not load: ${g.stderr.trim().split('\n')[0]}\nzpa-relay: gzip bodies will use Node's zlib.\n`);
-  process.stderr.write(`zpa-relay: ISA-L gzip module built (ISA-L ${JSON.parse(g.stdout).isal}): gzip bodies use igzip\n`);
+  const g = loadCheck('zpa_igzip.node');
+  if (g.error !== undefined) fail(`zpa-relay: the ISA-L gzip module does not load: ${g.error}\nzpa-relay: gzip bodies will use Node's zlib.\n`);
+  process.stderr.write(`zpa-relay: ISA-L gzip module built (ISA-L ${g.info.isal}): gzip bodies use igzip\n`);
 }

@@ -24,7 +24,7 @@ import { SchemaEngine } from './schema/engine.js';
 import { DriftReportBuilder } from './durability/drift-report.js';
 import { listStoreFiles, scanStore } from './durability/dead-letter-reader.js';
 import { createSink } from './sink/create-sink.js';
-import { describeCompression, type Sink } from './sink/sink.js';
+import { compressionLibrary, describeCompression, type Sink } from './sink/sink.js';
 import { settlementHooks } from './sink/settlement.js';
 import { ResultRouter } from './result-router.js';
 import type { BatchResult, BatchTask } from '../workers/batch-types.js';
@@ -378,6 +378,9 @@ export class Relay {
       this.log,
       this.opts.env ?? process.env,
     );
+    this.metrics.compressionInfo.reset(); // a reload may change the output
+    const p = sink.precompression;
+    if (p !== undefined) this.metrics.compressionInfo.set({ output: sink.kind, format: p.format, library: compressionLibrary(p) }, 1);
     return sink;
   }
 

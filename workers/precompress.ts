@@ -20,20 +20,28 @@ interface ZstdBinding {
 }
 
 /**
- * One zstd context per worker and level, writing a batch's frames one after another into one scratch buffer
- * that grows to the largest batch. zstd-napi's compress() allocates a destination of compressBound(input)
- * per call and copies the frame out of it; here a batch costs one exact-size copy. Measured on 512 KiB
- * batches of User Activity records, one core: 741-767 MB/s instead of 551-741 (less malloc, fewer page
- * faults on fresh destinations).
+ * The worker's output buffer, grown to the largest batch's bound: zstd and igzip write a batch's runs one
+ * after another into it, and the batch costs one exact-size copy out. zstd-napi's compress() allocates a
+ * destination of compressBound(input) per call and copies the frame out of it; measured on 512 KiB batches
+ * of User Activity records, one core: 741-767 MB/s with the scratch instead of 551-741 (less malloc, fewer
+ * page faults on fresh destinations).
  */
-let zstdState: { level: number; cctx: InstanceType<ZstdBinding['CCtx']>; scratch: Uint8Array; binding: ZstdBinding } | null = null;
+let scratchBuffer = new Uint8Array(0);
+
+function scratch(bound: number): Uint8Array {
+  if (scratchBuffer.length < bound) scratchBuffer = new Uint8Array(bound);
+  return scratchBuffer;
+}
+
+/** One zstd context per worker and level. */
+let zstdState: { level: number; cctx: InstanceType<ZstdBinding['CCtx']>; binding: ZstdBinding } | null = null;
 
 function zstdContext(level: number): NonNullable<typeof zstdState> {
   if (zstdState === null || zstdState.level !== level) {
     const binding = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBinding;
     const cctx = new binding.CCtx();
     cctx.setParameter(binding.CParameter.compressionLevel, level);
-    zstdState = { level, cctx, scratch: new Uint8Array(0), binding };
+    zstdState = { level, cctx, binding };
   }
   return zstdState;
 }
@@ -82,9 +90,6 @@ export function precompress(raw: Uint8Array, how: Precompression, ends: Uint32Ar
   return (how.library === 'isal' && isalRuns(raw, cuts, runs, how.level)) || deflateRuns(raw, cuts, runs, how.level);
 }
 
-/** The worker's output buffer for igzip runs, grown to the largest batch's bound. */
-let isalScratch = new Uint8Array(0);
-
 /**
  * igzip runs (src/sink/isal-gzip.ts) written into the worker's scratch, then copied out once; false when the
  * module is not loaded in this worker or a run did not fit its bound (then zlib compresses the batch).
@@ -93,19 +98,18 @@ function isalRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds: nu
   const isal = loadIsal().addon;
   if (isal === undefined) return false;
   // Stored blocks bound incompressible input: 5 bytes per 64 KiB block, plus a block header and the flush per run.
-  const bound = raw.length + (raw.length >>> 12) + 1024 * cuts.length;
-  if (isalScratch.length < bound) isalScratch = new Uint8Array(bound);
+  const out = scratch(raw.length + (raw.length >>> 12) + 1024 * cuts.length);
   const runEnds = Uint32Array.from(cuts, ([, b]) => b);
   const outEnds = new Uint32Array(cuts.length);
   const crcs = new Uint32Array(cuts.length);
-  const size = isal.deflateRuns(raw, runEnds, isalLevel(level), isalScratch, outEnds, crcs);
+  const size = isal.deflateRuns(raw, runEnds, isalLevel(level), out, outEnds, crcs);
   if (size < 0) return false;
   const runs = new Uint32Array(cuts.length * 2);
   for (let k = 0; k < cuts.length; k++) {
     runs[2 * k] = recordEnds[k]!;
     runs[2 * k + 1] = outEnds[k]!;
   }
-  return { bytes: isalScratch.slice(0, size), runs, crcs };
+  return { bytes: out.slice(0, size), runs, crcs };
 }
 
 /** zstd frames written one after another into the worker's scratch, then copied out once. */
@@ -113,15 +117,15 @@ function zstdRuns(raw: Uint8Array, cuts: Array<[number, number]>, recordEnds: nu
   const z = zstdContext(level);
   let bound = 0;
   for (const [a, b] of cuts) bound += z.binding.compressBound(b - a);
-  if (z.scratch.length < bound) z.scratch = new Uint8Array(bound);
+  const out = scratch(bound);
   const runs = new Uint32Array(cuts.length * 2);
   let size = 0;
   cuts.forEach(([a, b], k) => {
-    size += z.cctx.compress2(z.scratch.subarray(size), raw.subarray(a, b));
+    size += z.cctx.compress2(out.subarray(size), raw.subarray(a, b));
     runs[2 * k] = recordEnds[k]!;
     runs[2 * k + 1] = size;
   });
-  return { bytes: z.scratch.slice(0, size), runs };
+  return { bytes: out.slice(0, size), runs };
 }
 
 /** Sync-flushed raw deflate runs, each with an empty dictionary (a run may start a body), joined into one buffer. */

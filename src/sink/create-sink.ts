@@ -10,12 +10,11 @@ import { HttpSender } from './http-sender.js';
 import { HttpSink } from './http-sink.js';
 import { DirectorySink } from './directory-sink.js';
 import { loadZstd } from './zstd-body.js';
-import { loadIsal, resolveGzipLibrary } from './isal-gzip.js';
+import { resolveGzipLibrary } from './isal-gzip.js';
 import type { Sink, SinkHooks } from './sink.js';
 
 export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: RelayMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Sink> {
   const out = cfg.output;
-  metrics.compressionInfo.reset(); // a reload may change the output
   if (out.type === 'directory') {
     const sink = new DirectorySink({ ...out.directory, flushIntervalMs: out.flushIntervalMs }, hooks);
     await sink.open();
@@ -59,10 +58,9 @@ export async function createSink(cfg: RelayConfig, hooks: SinkHooks, metrics: Re
       }
     },
   });
-  const gzipLibrary = resolveGzipLibrary(http.gzipLibrary, http.compressionLevel);
-  if (compression === 'gzip' && http.gzipLibrary === 'auto' && http.compressionLevel === 1 && gzipLibrary === 'zlib') {
-    log.info({ reason: loadIsal().problem }, 'the ISA-L gzip module is not available: compressing gzip bodies with zlib (about 3.6x the CPU per byte)');
+  const gzip = resolveGzipLibrary(http.gzipLibrary, http.compressionLevel);
+  if (compression === 'gzip' && gzip.missing !== undefined) {
+    log.info({ reason: gzip.missing }, 'the ISA-L gzip module is not available: compressing gzip bodies with zlib (about 3.6x the CPU per byte)');
   }
-  metrics.compressionInfo.set({ output: 'http', format: compression, library: compression === 'zstd' ? 'zstd-napi' : gzipLibrary }, 1);
-  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: http.flushIntervalMs || out.flushIntervalMs, compression, gzipLibrary }, hooks);
+  return new HttpSink({ sender, maxRequestBytes: http.maxRequestBytes, compressionLevel: http.compressionLevel, flushIntervalMs: http.flushIntervalMs || out.flushIntervalMs, compression, gzipLibrary: gzip.library }, hooks);
 }

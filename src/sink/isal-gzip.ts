@@ -38,11 +38,13 @@ export function loadIsal(): { addon?: IsalAddon; problem?: string } {
  * The library a gzip output at zlib level `level` uses. `auto`: igzip at level 1, where its level 1 makes the
  * same trade as zlib's (fastest, a little larger), when the module loads; zlib otherwise, and at levels 2-9,
  * which ask for smaller bodies than igzip's best level gives (igzip level 3 is about zlib level 1's size).
+ * `missing`: why `auto` wanted igzip and fell back to zlib.
  */
-export function resolveGzipLibrary(setting: GzipLibrarySetting, level: number): GzipLibrary {
-  if (setting === 'zlib') return 'zlib';
-  if (setting === 'isal') return 'isal';
-  return level === 1 && loadIsal().addon !== undefined ? 'isal' : 'zlib';
+export function resolveGzipLibrary(setting: GzipLibrarySetting, level: number): { library: GzipLibrary; missing?: string } {
+  if (setting !== 'auto') return { library: setting };
+  if (level !== 1) return { library: 'zlib' };
+  const { addon, problem } = loadIsal();
+  return addon !== undefined ? { library: 'isal' } : { library: 'zlib', missing: problem };
 }
 
 /** igzip's level (0-3) for a zlib level (1-9): 1 stays 1; 2-9 take igzip's best, 3. */

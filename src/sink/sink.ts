@@ -28,9 +28,14 @@ export interface Precompression {
   library?: GzipLibrary;
 }
 
+/** The library that compresses in a format: gzip's setting, zstd-napi for zstd. */
+export function compressionLibrary(p: Precompression): GzipLibrary | 'zstd-napi' {
+  return p.format === 'zstd' ? 'zstd-napi' : (p.library ?? 'zlib');
+}
+
 /** For logs: "gzip level 1 (isal)", "zstd level 1"; undefined for an output that compresses on its own. */
 export function describeCompression(p: Precompression | undefined): string | undefined {
-  return p && `${p.format} level ${p.level}${p.format === 'gzip' ? ` (${p.library ?? 'zlib'})` : ''}`;
+  return p && `${p.format} level ${p.level}${p.format === 'gzip' ? ` (${compressionLibrary(p)})` : ''}`;
 }
 
 export interface PrecompressedData extends Precompression {

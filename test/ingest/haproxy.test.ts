@@ -69,9 +69,6 @@ async function startHaproxy(cfg: string, ports: number[]): Promise<{ child: Chil
 }
 
 test('through HAProxy (send-proxy, send-proxy-v2, and TLS passed through): records arrive, allowCidrs sees the real client address', async () => {
-  // Before anything starts: without HAProxy the test fails at once with how to install it, instead of
-  // leaving a relay and a stand-in running that keep the test process from exiting.
-  findHaproxy();
   const certs = makeCerts();
   const panther = await startPantherStandin();
   const common = { host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity', proxyProtocol: true, allowCidrs: ['127.0.0.3/32'], trustedProxyCidrs: ['127.0.0.1/32'] };
@@ -83,28 +80,31 @@ test('through HAProxy (send-proxy, send-proxy-v2, and TLS passed through): recor
     ],
   });
   const [v1, v2, tlsFront] = [await freePort(), await freePort(), await freePort()];
-  const haproxy = await startHaproxy(
-    [
-      'global',
-      '  maxconn 256',
-      'defaults',
-      '  mode tcp',
-      '  timeout connect 2s',
-      '  timeout client 20s',
-      '  timeout server 20s',
-      `frontend fe_v1\n  bind 127.0.0.1:${v1}\n  default_backend be_v1`,
-      `backend be_v1\n  server relay 127.0.0.1:${h.port('plain')} send-proxy`,
-      `frontend fe_v2\n  bind 127.0.0.1:${v2}\n  default_backend be_v2`,
-      `backend be_v2\n  server relay 127.0.0.1:${h.port('plain')} send-proxy-v2`,
-      `frontend fe_tls\n  bind 127.0.0.1:${tlsFront}\n  default_backend be_tls`,
-      `backend be_tls\n  server relay 127.0.0.1:${h.port('mtls')} send-proxy-v2`,
-      '',
-    ].join('\n'),
-    [v1, v2, tlsFront],
-  );
+  // Started inside the try: if HAProxy is missing or fails to start, the relay and the stand-in are still
+  // stopped (left running, they kept the test process from exiting).
+  let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
   const gen = new LssGenerator(61);
   const refused = (listener: string, reason: string) => metricValue(h.adminUrl, 'zpa_relay_connections_refused_total', { listener, reason });
   try {
+    haproxy = await startHaproxy(
+      [
+        'global',
+        '  maxconn 256',
+        'defaults',
+        '  mode tcp',
+        '  timeout connect 2s',
+        '  timeout client 20s',
+        '  timeout server 20s',
+        `frontend fe_v1\n  bind 127.0.0.1:${v1}\n  default_backend be_v1`,
+        `backend be_v1\n  server relay 127.0.0.1:${h.port('plain')} send-proxy`,
+        `frontend fe_v2\n  bind 127.0.0.1:${v2}\n  default_backend be_v2`,
+        `backend be_v2\n  server relay 127.0.0.1:${h.port('plain')} send-proxy-v2`,
+        `frontend fe_tls\n  bind 127.0.0.1:${tlsFront}\n  default_backend be_tls`,
+        `backend be_tls\n  server relay 127.0.0.1:${h.port('mtls')} send-proxy-v2`,
+        '',
+      ].join('\n'),
+      [v1, v2, tlsFront],
+    );
     // The readiness probes above came from 127.0.0.1 through HAProxy and were refused: count from here.
     // Under load HAProxy may still be finishing a probe's backend leg: let it settle, then take every
     // counter asserted below as a baseline, so only this test's traffic is measured.
@@ -155,7 +155,7 @@ test('through HAProxy (send-proxy, send-proxy-v2, and TLS passed through): recor
     assert.equal(await metricValue(h.adminUrl, 'zpa_relay_connections_total', { listener: 'plain' }), 2);
     assert.equal(await metricValue(h.adminUrl, 'zpa_relay_connections_total', { listener: 'mtls' }), 1);
   } finally {
-    await haproxy.stop();
+    await haproxy?.stop();
     await h.stop();
     await panther.close();
   }
