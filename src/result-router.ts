@@ -54,8 +54,16 @@ export class ResultRouter {
     // Refused records onReject forwards; the worker has encoded the ones to keep (res.deadLetters).
     if (res.rejected.byteLength > 0) releasable -= this.forward(listener, unpack(res.rejected) as RejectedRecord[], ticket);
     if (res.deadLetters !== undefined) {
+      // The refused records' input went back for reuse (res.spare): what the relay holds of them until the
+      // frame is on disk is the compressed frame, so the budget holds that instead of their raw bytes. Raw
+      // bytes held through each fsync throttled refused traffic far below accepted traffic, for memory
+      // the relay did not hold; and when the store is full (whenFull: pause) the frames of a paused listener
+      // would otherwise keep the budget full and stop every listener, the accepted ones too.
+      const frameBytes = res.deadLetters.byteLength;
+      this.d.budget.adjust(-(releasable - frameBytes));
+      releasable = frameBytes;
       try {
-        await this.d.deadLetters.writeEncoded(res.deadLetters, res.deadLetterCounts);
+        await this.d.deadLetters.writeFrames(res.deadLetters, res.deadLetterCounts, listener);
         ticket?.settle();
       } catch (err) {
         // Not acknowledged: with a spool the batch is replayed at the next start rather than lost.

@@ -62,7 +62,8 @@ export interface BatchResult {
   rejected: Uint8Array;
   /**
    * The refused records to keep (onReject dead-letter or forward-and-keep) as dead-letter store lines
-   * (src/durability/dead-letter-entry.ts), encoded here; absent when none. With their count per reason.
+   * (src/durability/dead-letter-entry.ts) compressed into one store frame (dead-letter-frame.ts), encoded
+   * here; absent when none. With their count per reason.
    */
   deadLetters?: Uint8Array;
   deadLetterCounts: Array<[string, number]>;

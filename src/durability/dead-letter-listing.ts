@@ -53,7 +53,7 @@ export class DeadLetterListing {
       out.push(`by reason: ${reasons.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     }
     if (this.unreadable > 0) out.push(`${this.unreadable} line${this.unreadable === 1 ? ' is' : 's are'} not a stored record (left as they are)`);
-    if (openFiles.length > 0) out.push(`${openFiles.length} file${openFiles.length === 1 ? ' is' : 's are'} being written by the relay and not shown: ${openFiles.join(', ')}`);
+    if (openFiles.length > 0) out.push(`${openFiles.length} file${openFiles.length === 1 ? ' is' : 's are'} being written by the relay, shown up to the last record written: ${openFiles.join(', ')}`);
     return out.join('\n') + '\n';
   }
 }

@@ -2,10 +2,13 @@
  * Reads the dead-letter store for the `zpa-relay dead-letter` commands, and rewrites its closed files.
  *
  * Invariants:
- *  - Only closed files (`dl-<time>-<seq>.jsonl`) are read or changed. The file the relay is appending to ends
- *    in `.open` and is never touched: it is reported as "being written" and left for a later run.
- *  - A line that is not a stored record (a torn tail from a crash, a hand edit) is never selected and is
- *    kept byte for byte when its file is rewritten: the CLI never destroys what it cannot read.
+ *  - Files are plain JSON lines (`dl-<time>-<seq>.jsonl`, written before the store was compressed) or runs of
+ *    gzip frames (`.jsonl.gz`, dead-letter-frame.ts); both are read the same way, and callers see lines.
+ *  - The file the relay is appending to ends in `.open`. scanStore reads it too (read-only), up to its last
+ *    whole frame (or line): what follows is still being written. It is never changed here.
+ *  - A line that is not a stored record (a hand edit), a damaged frame, or a torn last frame (a crash
+ *    mid-write) is never selected and is kept byte for byte when its file is rewritten: the CLI never
+ *    destroys what it cannot read.
  *  - A rewrite is atomic: a temporary file is written and fsync'd, then renamed over the original, then the
  *    directory is fsync'd. The temporary name matches neither the store's file pattern nor `.open`, so a
  *    relay starting meanwhile ignores it.
@@ -14,11 +17,17 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { encodeFrame, readFrames } from './dead-letter-frame.js';
 
-/** Closed dead-letter files, as the store names them (lexical order is creation order). */
-export const DEAD_LETTER_FILE_RE = /^dl-\d{8}T\d{6}-\d{6}\.jsonl$/;
+/** Closed dead-letter files, as the store names them (lexical order is creation order): plain or compressed. */
+export const DEAD_LETTER_FILE_RE = /^dl-\d{8}T\d{6}-\d{6}\.jsonl(\.gz)?$/;
 const ACTIVE_SUFFIX = '.open';
 const TEMP_SUFFIX = '.replay-tmp';
+
+/** True for a compressed store file (closed or open). */
+export function isCompressedFile(name: string): boolean {
+  return name.endsWith('.gz') || name.endsWith('.gz' + ACTIVE_SUFFIX);
+}
 
 /** One stored record, as the store writes it (see dead-letter-entry.ts `toEntry`). */
 export interface StoredRecord {
@@ -38,10 +47,15 @@ export interface StoredRecord {
   status?: number;
 }
 
-/** One physical line of a store file; `record` is undefined when the line is not a stored record. */
+/**
+ * One physical line of a store file; `record` is undefined when the line is not a stored record. Bytes of a
+ * compressed file that do not decode (a damaged or torn frame) come as one StoreLine with `raw` set (and
+ * `text` empty): not a record, kept as they are by a rewrite.
+ */
 export interface StoreLine {
   text: string;
   record?: StoredRecord;
+  raw?: Buffer;
 }
 
 /** Which records a command works on. */
@@ -58,7 +72,7 @@ export interface StoreFiles {
   missing: boolean;
   /** Closed files, oldest first. */
   closed: string[];
-  /** Files being written by a running relay (`.open`): never read or changed here. */
+  /** Files being written by a running relay (`.open`): scanStore reads them (read-only); never changed here. */
   open: string[];
 }
 
@@ -76,7 +90,7 @@ export async function listStoreFiles(dir: string): Promise<StoreFiles> {
     dir,
     missing: false,
     closed: names.filter((n) => DEAD_LETTER_FILE_RE.test(n)),
-    open: names.filter((n) => n.endsWith(ACTIVE_SUFFIX)),
+    open: names.filter((n) => n.endsWith(ACTIVE_SUFFIX) && DEAD_LETTER_FILE_RE.test(n.slice(0, -ACTIVE_SUFFIX.length))),
   };
 }
 
@@ -117,42 +131,71 @@ export function isTruncated(r: StoredRecord, storedBytes: number): boolean {
 }
 
 /**
- * Streams the records of closed files, file by file and line by line, so list and report hold only their
- * aggregates. `onLine` gets the file name and the line (with its parsed record when it is one); when it
- * returns a promise, reading waits for it (output backpressure).
+ * Streams the records of the store, file by file and line by line, so list and report hold only their
+ * aggregates: the closed files, then the files the relay is writing (up to their last whole frame or line).
+ * `onLine` gets the file name and the line (with its parsed record when it is one); when it returns a
+ * promise, reading waits for it (output backpressure). A compressed file is read a file at a time (files
+ * are bounded by deadLetter.maxFileBytes before compression) and decoded a frame at a time.
  */
 export async function scanStore(files: StoreFiles, onLine: (file: string, line: StoreLine) => void | Promise<void>): Promise<void> {
-  for (const name of files.closed) {
-    const input = createReadStream(join(files.dir, name), { encoding: 'utf8' });
-    try {
-      const rl = createInterface({ input, crlfDelay: Infinity });
-      for await (const text of rl) {
-        if (text.length === 0) continue;
-        await onLine(name, { text, record: parseStoredLine(text) });
-      }
-    } catch (err) {
-      // Evicted by the relay between readdir and open: it no longer exists, so it has nothing to list.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    } finally {
-      input.destroy();
+  for (const name of files.closed) await scanFile(files.dir, name, false, onLine);
+  for (const name of files.open) await scanFile(files.dir, name, true, onLine);
+}
+
+async function scanFile(dir: string, name: string, active: boolean, onLine: (file: string, line: StoreLine) => void | Promise<void>): Promise<void> {
+  if (isCompressedFile(name) || active) {
+    const lines = await readStoreFile(dir, name, active);
+    for (const line of lines ?? []) await onLine(name, line);
+    return;
+  }
+  const input = createReadStream(join(dir, name), { encoding: 'utf8' });
+  try {
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    for await (const text of rl) {
+      if (text.length === 0) continue;
+      await onLine(name, { text, record: parseStoredLine(text) });
     }
+  } catch (err) {
+    // Evicted by the relay between readdir and open: it no longer exists, so it has nothing to list.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  } finally {
+    input.destroy();
   }
 }
 
-/** Reads one closed file whole (replay works a file at a time; files are bounded by deadLetter.maxFileBytes). Undefined when it is gone. */
-export async function readStoreFile(dir: string, name: string): Promise<StoreLine[] | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, name), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+/** A file's lines as StoreLines (empty lines skipped). */
+function linesOf(text: string): StoreLine[] {
   return text
     .split('\n')
     .filter((t) => t.length > 0)
     .map((t) => ({ text: t, record: parseStoredLine(t) }));
+}
+
+/**
+ * Reads one file whole (replay works a file at a time; files are bounded by deadLetter.maxFileBytes before
+ * compression). Undefined when it is gone. `active`: the relay is still appending to it, so a last frame
+ * with fewer bytes than announced, or a last line without its newline, is still being written: left out.
+ */
+export async function readStoreFile(dir: string, name: string, active = false): Promise<StoreLine[] | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  if (!isCompressedFile(name)) {
+    let text = bytes.toString('utf8');
+    if (active && !text.endsWith('\n')) text = text.slice(0, text.lastIndexOf('\n') + 1);
+    return linesOf(text);
+  }
+  const out: StoreLine[] = [];
+  for (const part of readFrames(bytes)) {
+    if ('lines' in part) out.push(...linesOf(part.lines.toString('utf8')));
+    else if (!(active && part.torn)) out.push({ text: '', raw: Buffer.from(part.unreadable) });
+  }
+  return out;
 }
 
 /** What a rewrite did. `gone`: the relay evicted the file meanwhile, so it was left deleted. */
@@ -160,9 +203,11 @@ export type RewriteResult = 'rewritten' | 'deleted' | 'gone';
 
 /**
  * Replaces a closed file's content with `lines` (each written with a trailing newline), atomically; deletes
- * the file when no line is left.
+ * the file when no line is left. A compressed file is written as one frame of its lines followed by the
+ * bytes that did not decode (`raw` parts, in their order: a torn frame stays last, where a reader expects
+ * it); a file with nothing but such bytes is kept.
  */
-export async function rewriteStoreFile(dir: string, name: string, lines: readonly string[]): Promise<RewriteResult> {
+export async function rewriteStoreFile(dir: string, name: string, lines: ReadonlyArray<string | Uint8Array>): Promise<RewriteResult> {
   const path = join(dir, name);
   try {
     await stat(path);
@@ -176,10 +221,20 @@ export async function rewriteStoreFile(dir: string, name: string, lines: readonl
     await syncDir(dir);
     return 'deleted';
   }
+  const texts = lines.filter((l): l is string => typeof l === 'string');
+  const raws = lines.filter((l): l is Uint8Array => typeof l !== 'string');
+  let content: Buffer;
+  if (isCompressedFile(name)) {
+    const parts: Uint8Array[] = texts.length > 0 ? [encodeFrame(Buffer.from(texts.join('\n') + '\n', 'utf8'))] : [];
+    content = Buffer.concat([...parts, ...raws]);
+  } else {
+    // A plain file has no raw parts: its unreadable lines are text.
+    content = Buffer.from(texts.join('\n') + '\n', 'utf8');
+  }
   const tmp = path + TEMP_SUFFIX;
   const fh = await open(tmp, 'w', 0o600);
   try {
-    await fh.writeFile(lines.join('\n') + '\n', 'utf8');
+    await fh.writeFile(content);
     await fh.sync();
   } finally {
     await fh.close();

@@ -204,11 +204,12 @@ export class DeadLetterReplay {
     } else s.interrupted += out.length;
     if (this.opts.dryRun || (removed.size === 0 && updated.size === 0)) return;
 
-    const keep: string[] = [];
+    const keep: Array<string | Uint8Array> = [];
     lines.forEach((l, i) => {
       if (removed.has(i)) return;
       const u = updated.get(i);
-      keep.push(u === undefined ? l.text : JSON.stringify(u));
+      // Bytes of a compressed file that do not decode are kept as they are (dead-letter-reader.ts).
+      keep.push(l.raw ?? (u === undefined ? l.text : JSON.stringify(u)));
     });
     const result = await rewriteStoreFile(dir, name, keep);
     if (result === 'rewritten') s.filesRewritten++;

@@ -5,19 +5,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadLetterStore } from '../../src/durability/dead-letter-store.js';
 import { encodeEntries, type DeadLetterInput } from '../../src/durability/dead-letter-entry.js';
+import { encodeFrame } from '../../src/durability/dead-letter-frame.js';
 
 function record(i: number): DeadLetterInput {
   return { listener: 'ua', logType: 'Zscaler.ZPA.UserActivity', reason: 'wrong_type', field: 'Policy', message: `m${i}`, line: Buffer.from(`{"n":${i}}`) };
 }
 
-function storedLines(dir: string): string[] {
+/** The text of every file of the store, decompressed by zlib's own gunzip (any gzip reader reads them). */
+function storedText(dir: string): string {
   return readdirSync(dir)
     .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''))
+    .map((f) => gunzipSync(readFileSync(join(dir, f))).toString('utf8'))
+    .join('');
+}
+
+function storedLines(dir: string): string[] {
+  return storedText(dir)
+    .split('\n')
+    .filter((l) => l !== '')
     .map((l) => (JSON.parse(l) as { line: string }).line);
 }
 
@@ -50,7 +60,7 @@ test('concurrent dead-letter writes are grouped into few syncs, each resolves on
   assert.ok(groups.length <= 3, `${groups.length} writes+syncs for 200 batches: ${groups.join(',')}`);
 });
 
-test('lines a worker encoded join the same group commit as records, in arrival order, counted by reason, byte for byte as the store would write them', async () => {
+test('frames a worker encoded join the same group commit as records, in arrival order, counted by reason, byte for byte as the store would write them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-dl-store-'));
   const written: Array<Map<string, number>> = [];
   const store = new DeadLetterStore({ path: dir, maxBytes: 1 << 30, maxFileBytes: 16 << 20 }, {
@@ -61,12 +71,12 @@ test('lines a worker encoded join the same group commit as records, in arrival o
   await store.open();
   // Offered in one turn of the event loop: one group, one write and sync.
   const encoded = encodeEntries([record(1), { ...record(2), reason: 'missing_required' }], '2026-12-01T00:00:00.000Z');
-  await Promise.all([store.write([record(0)]), store.writeEncoded(encoded, [['wrong_type', 1], ['missing_required', 1]]), store.write([record(3)])]);
+  await Promise.all([store.write([record(0)]), store.writeFrames(encodeFrame(encoded), [['wrong_type', 1], ['missing_required', 1]], 'ua'), store.write([record(3)])]);
   await store.close();
   assert.deepEqual(storedLines(dir), ['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}']);
   assert.equal(written.length, 1, 'records and encoded lines shared one write');
   assert.deepEqual([...written[0]!].sort(), [['missing_required', 1], ['wrong_type', 3]]);
-  const text = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+  const text = storedText(dir);
   assert.ok(text.includes(encoded.toString('utf8')), 'the encoded lines are stored as they came');
   assert.deepEqual(JSON.parse(encoded.toString('utf8').split('\n')[0]!), {
     time: '2026-12-01T00:00:00.000Z', listener: 'ua', logType: 'Zscaler.ZPA.UserActivity', reason: 'wrong_type', field: 'Policy', message: 'm1', line: '{"n":1}',

@@ -64,12 +64,12 @@ test('report: counts per log type and field, three distinct examples, long value
   const r = await runBin(['dead-letter', 'report', '--config', config, '--json', '--since', '1h']);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(r.stdout) as Report;
-  assert.equal(rep.records, 11, 'the three-day-old record is outside --since, the .open file is not read');
-  assert.deepEqual(rep.logTypes.map((t) => [t.logType, t.stored]), [[UA, 9], [US, 2]]);
+  assert.equal(rep.records, 12, 'the three-day-old record is outside --since; the file the relay is writing (.open) is read too');
+  assert.deepEqual(rep.logTypes.map((t) => [t.logType, t.stored]), [[UA, 10], [US, 2]]);
   const ua = rep.logTypes[0]!.rows;
   const policy = ua.find((x) => x.field === 'Policy')!;
-  assert.equal(policy.count, 5);
-  assert.equal(policy.shareOfStored, 5 / 9);
+  assert.equal(policy.count, 6);
+  assert.equal(policy.shareOfStored, 6 / 10);
   assert.deepEqual(policy.examples, ['"Any Any Allow"', '"ZPA-PRA-PROD-TEST"', `"${'P'.repeat(79)}...`], 'distinct values, JSON-encoded, cut to 80 characters');
   assert.equal(ua[0], policy, 'rows are sorted by count');
   assert.deepEqual(ua.find((x) => x.field === 'AuthToken')!.examples, ['[redacted]']);
@@ -83,13 +83,13 @@ test('report: counts per log type and field, three distinct examples, long value
 
   const text = await runBin(['dead-letter', 'report', '--config', config]);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`^${UA.replace(/\./g, '\\.')}: 10 stored$`, 'm'));
-  assert.match(text.stdout, /^ {2}wrong_type Policy: 5 \(50\.0% of stored\)$/m);
-  assert.match(text.stdout, /^ {2}missing_required Username: 1 \(10\.0% of stored\)$/m);
-  assert.match(text.stdout, /^ {2}sink_rejected \(status 400\): 2 \(20\.0% of stored\)$/m);
+  assert.match(text.stdout, new RegExp(`^${UA.replace(/\./g, '\\.')}: 11 stored$`, 'm'));
+  assert.match(text.stdout, /^ {2}wrong_type Policy: 6 \(54\.5% of stored\)$/m);
+  assert.match(text.stdout, /^ {2}missing_required Username: 1 \(9\.1% of stored\)$/m);
+  assert.match(text.stdout, /^ {2}sink_rejected \(status 400\): 2 \(18\.2% of stored\)$/m);
   assert.match(text.stdout, /^ {6}e\.g\. "ZPA-PRA-PROD-TEST"$/m);
   assert.ok(!text.stdout.includes(SECRET), 'the secret value never appears');
-  assert.ok(!text.stdout.includes('in the open file'));
+  assert.ok(!text.stdout.includes('in the open file'), 'examples are the first three distinct values, from the closed files');
 });
 
 test('report --metrics adds the share of the records a real relay received', { timeout: 30_000 }, async () => {
@@ -104,12 +104,12 @@ test('report --metrics adds the share of the records a real relay received', { t
     const rep = JSON.parse(r.stdout) as Report;
     const ua = rep.logTypes.find((t) => t.logType === UA)!;
     assert.equal(ua.received, 50);
-    assert.equal(ua.rows.find((x) => x.field === 'Policy')!.shareOfReceived, 5 / 50);
+    assert.equal(ua.rows.find((x) => x.field === 'Policy')!.shareOfReceived, 6 / 50);
     const us = rep.logTypes.find((t) => t.logType === US)!;
     assert.equal(us.received, 0);
     assert.equal(us.rows[0]!.shareOfReceived, undefined, 'no share when the relay received none of that type');
     const text = await runBin(['dead-letter', 'report', '--config', config, '--since', '1h', '--metrics', `${h.adminUrl}/metrics`]);
-    assert.match(text.stdout, /wrong_type Policy: 5 \(55\.6% of stored, 10\.0% of received\)/);
+    assert.match(text.stdout, /wrong_type Policy: 6 \(60\.0% of stored, 12\.0% of received\)/);
   } finally {
     await h.stop();
   }

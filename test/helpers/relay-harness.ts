@@ -2,6 +2,7 @@
  * Starts a real relay in-process (real TCP listeners on port 0, real worker threads, real output) with a
  * config made of the defaults plus overrides, and offers TCP clients that speak like an App Connector.
  */
+import { readFrames } from '../../src/durability/dead-letter-frame.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,7 +101,16 @@ export function readDeadLetters(dir: string): Array<Record<string, unknown>> {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.startsWith('dl-'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+    .flatMap((f) => deadLetterText(join(dir, f)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+}
+
+/** The lines of one store file: plain, or the whole frames of a compressed one (a frame still being written is left out). */
+export function deadLetterText(file: string): string {
+  const bytes = readFileSync(file);
+  if (!file.includes('.jsonl.gz')) return bytes.toString('utf8');
+  let text = '';
+  for (const part of readFrames(bytes)) if ('lines' in part) text += part.lines.toString('utf8');
+  return text;
 }
 
 /** Resident set size of a process, from /proc. */
