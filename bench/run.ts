@@ -44,8 +44,16 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/**
+ * The traffics each mode runs, each against a relay of its own: with --policy-names, accepted traffic first
+ * and then the traffic with that share of policy names, so the two compare in the same run (records/s and
+ * peak RSS), their order fixed; otherwise the one traffic asked for. `label` goes into the step labels.
+ */
+const traffics: ReadonlyArray<{ label: string; policyNameShare: number }> =
+  opt.policyNameShare > 0 ? [{ label: ', accepted', policyNameShare: 0 }, { label: `, policy names ${Math.round(opt.policyNameShare * 100)}%`, policyNameShare: opt.policyNameShare }] : [{ label: '', policyNameShare: 0 }];
+
 /** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
-async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline): Promise<void> {
+async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline, traffic = ''): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
   const cfgFile = join(dir, 'relay.yaml');
   writeFileSync(
@@ -77,7 +85,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
    */
   const step = async (speed: string, connections: number, rate: number, decodeEvery: number): Promise<StepResult> => {
     const opened = connectionsFor(connections, mix).reduce((a, b) => a + b, 0);
-    const label = `${compression}, ${speed}, ${opened} conn`;
+    const label = `${compression}${traffic}, ${speed}, ${opened} conn`;
     sink.decodeEvery = decodeEvery;
     // Probe numbers start again at 0 in every step: arrivals seen in an earlier step must not match them.
     sink.stats.probes.clear();
@@ -173,7 +181,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 }
 
 async function main(): Promise<void> {
-  const pools = mix.map((m, i) => recordPool(m.logType, 1 + i, opt.policyNameShare));
+  const poolsOf = traffics.map((t) => mix.map((m, i) => recordPool(m.logType, 1 + i, t.policyNameShare)));
+  const pools = poolsOf[poolsOf.length - 1]!;
   const meanBytes = pools.map((p) => p.reduce((n, b) => n + b.length, 0) / p.length);
   const recordBytes = mix.reduce((n, m, i) => n + m.share * meanBytes[i]!, 0);
   // Baseline: one core, zlib level 1, the same bytes (about 64 MB of the pools, in the mix's proportions by
@@ -187,7 +196,7 @@ async function main(): Promise<void> {
   const sink = new BenchSink(now, decodeEvery);
   await sink.start();
   const steps: StepResult[] = [];
-  for (const compression of opt.compression) await runMode(compression, sink, steps, pools, baseline);
+  for (const compression of opt.compression) for (const [k, t] of traffics.entries()) await runMode(compression, sink, steps, poolsOf[k]!, baseline, t.label);
   await sink.close();
   const n = availableParallelism();
   const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(opt.compression[0]!)).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
@@ -195,6 +204,13 @@ async function main(): Promise<void> {
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
   for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
+  if (traffics.length > 1) {
+    // Each step with policy names against the accepted step of the same mode and speed, in this run.
+    for (const s of steps.filter((x) => x.label.includes(traffics[1]!.label))) {
+      const a = steps.find((x) => x.label === s.label.replace(traffics[1]!.label, traffics[0]!.label));
+      if (a !== undefined) console.log(`  ${s.label}: ${(s.recordsPerSecond / a.recordsPerSecond).toFixed(2)}x the records/s of accepted traffic (${Math.round(s.recordsPerSecond)} against ${Math.round(a.recordsPerSecond)}), peak RSS ${Math.round(s.relayPeakRssMb)} against ${Math.round(a.relayPeakRssMb)} MB`);
+    }
+  }
   console.log(sizing);
   const report = writeReport(opt.out, {
     time: new Date().toISOString(),

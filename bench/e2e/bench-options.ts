@@ -22,7 +22,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --compression gzip,zstd  the HTTP output's body compression, one relay per value
   --max-buffered-mib N     the relay's maxBufferedBytes in MiB (default: the relay's own)
   --policy-names 0         share (0..1) of User Activity records with a policy name in Policy (real traffic;
-                           the schema refuses them and they are dead-lettered)
+                           the schema refuses them and they are dead-lettered); above 0, each mode first runs
+                           accepted traffic on a relay of its own, and the report compares the two
   --relay-config JSON      more relay settings merged over the bench's config, e.g. '{"batch":{"maxBytes":1048576}}'
   --relay-bin PATH         another build's bin/zpa-relay.js, to compare two versions on one machine
   --decode-every 8         the stand-in decodes one body in this many (1: all, and checks the relay's count)
