@@ -16,6 +16,7 @@ import { ByteBudget } from './ingest/byte-budget.js';
 import { IngestGate } from './ingest/ingest-gate.js';
 import { PauseLog } from './ingest/pause-log.js';
 import { IncidentLog } from './ingest/incident-log.js';
+import { DeadLetterPause } from './ingest/dead-letter-pause.js';
 import { MismatchLog } from './ingest/mismatch-log.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
@@ -67,6 +68,7 @@ export class Relay {
   private readonly spool: Spool | null;
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
+  private readonly deadLetterPause: DeadLetterPause;
   private readonly rejects: IncidentLog;
   /** Connections refused at admission (access control, limits, PROXY header, TLS). */
   private readonly admissions: IncidentLog;
@@ -96,11 +98,15 @@ export class Relay {
     this.rejects = new IncidentLog(this.log, 'records rejected (counts by listener/log type/reason since the last report)');
     this.admissions = new IncidentLog(this.log, 'connections refused (counts by listener/reason since the last report; addresses at debug level)');
     this.pauses = new PauseLog(this.log, this.metrics.ingestPausedSeconds, () => ({ heldBytes: this.budget.heldBytes, spoolBytes: this.spool?.totalBytes }));
-    this.gate = new IngestGate((paused, reasons) => {
-      for (const l of this.listeners) l.setPaused(paused);
-      this.metrics.ingestPaused.set(paused ? 1 : 0);
-      this.pauses.change(paused, reasons);
-    });
+    this.gate = new IngestGate(
+      (paused, reasons) => {
+        for (const l of this.listeners) l.setPaused(this.gate.pausedFor(l.config.name));
+        this.metrics.ingestPaused.set(paused ? 1 : 0);
+        this.pauses.change(paused, reasons);
+      },
+      // One listener held or released on its own (a full dead-letter store): the others are not touched.
+      (name) => this.listeners.find((l) => l.config.name === name)?.setPaused(this.gate.pausedFor(name)),
+    );
     this.budget = new ByteBudget(config.maxBufferedBytes, config.resumeBufferedBytes, (paused) => this.gate.set('buffer_full', paused));
     this.metrics.readBufferedBytes(() => this.budget.heldBytes);
     this.engine = config.workers.engine === 'auto' ? detectEngine() : config.workers.engine;
@@ -135,7 +141,10 @@ export class Relay {
         this.log.error({ file, bytes, maxBytes: config.deadLetter.maxBytes }, 'dead-letter store full: oldest file evicted');
       },
       sizeChanged: (bytes) => this.metrics.deadLetterBytes.set(bytes),
+      fullChanged: (full, listeners) => this.deadLetterPause.fullChanged(full, listeners),
+      blocked: (listener) => this.deadLetterPause.blocked(listener),
     });
+    this.deadLetterPause = new DeadLetterPause(this.gate, this.metrics, this.log, { path: config.deadLetter.path, maxBytes: config.deadLetter.maxBytes, totalBytes: () => this.deadLetters.totalBytes() });
     this.router = new ResultRouter({
       metrics: this.metrics,
       log: this.log,
@@ -405,6 +414,9 @@ export class Relay {
     this.admin.ready = false;
     this.log.info({ drainTimeoutMs: this.config.drainTimeoutMs }, 'draining');
     for (const l of this.listeners) l.stopAccepting();
+    // What is read from now on, and what waits for room in a full dead-letter store, is written past
+    // deadLetter.maxBytes rather than lost when the process exits.
+    this.deadLetters.stopWaiting();
     const readWindow = Math.min(5_000, Math.floor(this.config.drainTimeoutMs / 3));
     await Promise.all(this.listeners.map((l) => l.drainConnections(250, readWindow)));
     for (const b of this.batchers.values()) b.flush();
@@ -423,6 +435,7 @@ export class Relay {
     this.admissions.stop();
     this.pauses.stop();
     this.mismatches.stop();
+    this.deadLetterPause.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();
     await this.spool?.close();

@@ -153,9 +153,10 @@ export const configSchema: JsonSchema = {
       additionalProperties: { type: 'string', enum: ['dead-letter', 'forward', 'forward-and-keep'] },
     },
     deadLetter: obj('Local store of records that were rejected or that Panther refused.', {
-      path: str('Directory of dead-letter JSON-lines files.', './data/dead-letter'),
-      maxBytes: int('Bound on the store; the oldest file is evicted (and counted) past it.', 1024 * MiB, 1024, 1024 * 1024 * MiB),
-      maxFileBytes: int('Rotate a dead-letter file after this many bytes.', 16 * MiB, 1024, 1024 * MiB),
+      path: str('Directory of dead-letter files (gzip-compressed JSON lines).', './data/dead-letter'),
+      maxBytes: int('Bound on the store, in bytes on disk (compressed); what happens at it is whenFull.', 1024 * MiB, 1024, 1024 * 1024 * MiB),
+      maxFileBytes: int('Rotate a dead-letter file once it holds this many bytes of JSON lines (before compression): a replay reads one file at a time.', 16 * MiB, 1024, 1024 * MiB),
+      whenFull: { type: 'string', enum: ['pause', 'evict'], default: 'pause', description: 'When the store reaches maxBytes: `pause` stops reading the listeners whose records wait to be dead-lettered (TCP backpressure on their App Connectors; nothing is evicted) until files are moved away or replayed; `evict` deletes the oldest file (its records are lost, counted and logged).' },
     }),
     admin: obj('The admin HTTP server: /metrics, /healthz, /readyz.', {
       host: str('Address to bind the admin server (can be a separate interface).', '0.0.0.0'),

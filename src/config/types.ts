@@ -101,7 +101,7 @@ export interface RelayConfig {
   readonly output: OutputConfig;
   readonly spool: { readonly path: string; readonly maxBytes: number; readonly syncIntervalMs: number };
   readonly onReject: import('../durability/reject-policy.js').RejectPolicyConfig;
-  readonly deadLetter: { readonly path: string; readonly maxBytes: number; readonly maxFileBytes: number };
+  readonly deadLetter: { readonly path: string; readonly maxBytes: number; readonly maxFileBytes: number; readonly whenFull: 'pause' | 'evict' };
   readonly admin: { readonly host: string; readonly port: number };
   readonly drainTimeoutMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -176,8 +176,7 @@ export class DeadLetterStore {
    * past maxBytes rather than lost with the process (the relay is stopping: nothing more arrives).
    */
   async close(): Promise<void> {
-    this.closing = true;
-    this.wake?.();
+    this.stopWaiting();
     await this.tail;
     await this.closeActive();
   }
@@ -257,6 +256,15 @@ export class DeadLetterStore {
       if (bytes >= 0) next.push({ name: f.name, bytes });
     }
     this.files = next;
+  }
+
+  /**
+   * The relay is stopping: records waiting for room, and those that come while it drains, are written past
+   * maxBytes rather than lost with the process (bounded by what the App Connectors send during the drain).
+   */
+  stopWaiting(): void {
+    this.closing = true;
+    this.wake?.();
   }
 
   /** Checks the disk for room now instead of at the next probe (tests, and an operator's signal). */

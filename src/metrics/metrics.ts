@@ -39,6 +39,8 @@ export class RelayMetrics {
   readonly deadLetterRecords = new Counter({ name: 'zpa_relay_dead_letter_records_total', help: 'Records written to the dead-letter store, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly deadLetterBytes = new Gauge({ name: 'zpa_relay_dead_letter_bytes', help: 'Size of the dead-letter store on disk.', registers: [this.registry] });
   readonly deadLetterEvicted = new Counter({ name: 'zpa_relay_dead_letter_evicted_files_total', help: 'Dead-letter files evicted because deadLetter.maxBytes was reached.', registers: [this.registry] });
+  readonly deadLetterFull = new Gauge({ name: 'zpa_relay_dead_letter_full', help: '1 while the dead-letter store is full and writes wait for room (deadLetter.whenFull: pause): the listeners whose records wait are paused.', registers: [this.registry] });
+  readonly deadLetterPausedSeconds = new Counter({ name: 'zpa_relay_dead_letter_paused_seconds_total', help: 'Time each listener spent paused because the dead-letter store was full (deadLetter.whenFull: pause).', labelNames: ['listener'], registers: [this.registry] });
   readonly sinkRejected = new Counter({ name: 'zpa_relay_sink_rejected_batches_total', help: 'Bodies the output refused for good (non-retryable 4xx), by status.', labelNames: ['output', 'status'], registers: [this.registry] });
   readonly retries = new Counter({ name: 'zpa_relay_retries_total', help: 'Output attempts that are retried.', labelNames: ['output'], registers: [this.registry] });
   readonly spoolBytes = new Gauge({ name: 'zpa_relay_spool_bytes', help: 'Bytes in the spool (read, not yet settled).', registers: [this.registry] });

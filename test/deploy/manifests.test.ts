@@ -307,7 +307,7 @@ test('the PrometheusRule parses, covers the issue\'s alerts and queries only met
     assert.ok(r.annotations.summary, `${r.alert} has a summary`);
   }
   const names = rules.map((r) => r.alert);
-  for (const a of ['ZpaRelayRejectRateHigh', 'ZpaRelayRejectsRising', 'ZpaRelaySinkFailing', 'ZpaRelaySinkRejectingBatches', 'ZpaRelaySpoolFilling', 'ZpaRelayIngestPaused', 'ZpaRelayListenerSilent']) {
+  for (const a of ['ZpaRelayRejectRateHigh', 'ZpaRelayRejectsRising', 'ZpaRelaySinkFailing', 'ZpaRelaySinkRejectingBatches', 'ZpaRelaySpoolFilling', 'ZpaRelayIngestPaused', 'ZpaRelayListenerSilent', 'ZpaRelayDeadLetterFull']) {
     assert.ok(names.includes(a), `alert ${a}`);
   }
   assert.ok(rules.find((r) => r.alert === 'ZpaRelayIngestPaused')!.for === '5m', 'paused for minutes, not a blip');

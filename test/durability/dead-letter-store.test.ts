@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,21 @@ test('frames a worker encoded join the same group commit as records, in arrival 
   assert.deepEqual(JSON.parse(encoded.toString('utf8').split('\n')[0]!), {
     time: '2026-12-01T00:00:00.000Z', listener: 'ua', logType: 'Zscaler.ZPA.UserActivity', reason: 'wrong_type', field: 'Policy', message: 'm1', line: '{"n":1}',
   });
+});
+
+test('whenFull evict (the old behaviour, chosen explicitly): past maxBytes the oldest files are evicted and reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zpa-dl-store-'));
+  const evicted: string[] = [];
+  const store = new DeadLetterStore({ path: dir, maxBytes: 4096, maxFileBytes: 1024, whenFull: 'evict' }, {
+    written: () => undefined,
+    evicted: (file) => evicted.push(file),
+    sizeChanged: () => undefined,
+  });
+  await store.open();
+  // Incompressible lines (random base64), 600 bytes each: a few files fill the store.
+  for (let i = 0; i < 40; i++) await store.write([{ ...record(i), line: Buffer.from(randomBytes(450).toString('base64')) }]);
+  await store.close();
+  assert.ok(evicted.length > 0, 'files were evicted');
+  assert.ok(store.totalBytes() <= 4096, `the store stays within maxBytes (${store.totalBytes()})`);
+  assert.ok(!readdirSync(dir).includes(evicted[0]!), 'the oldest file is gone');
 });
