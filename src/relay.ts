@@ -18,6 +18,8 @@ import { PauseLog } from './ingest/pause-log.js';
 import { IncidentLog } from './ingest/incident-log.js';
 import { DeadLetterPause } from './ingest/dead-letter-pause.js';
 import { MismatchLog } from './ingest/mismatch-log.js';
+import { RefusalLog } from './ingest/refusal-log.js';
+import { RejectPolicy } from './durability/reject-policy.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
@@ -48,6 +50,8 @@ export interface RelayOptions {
   metrics?: RelayMetrics;
   /** The schemas already loaded from config.schemas.path (the caller checked the listeners against them). */
   engine?: SchemaEngine;
+  /** The config file the relay runs from, if any: the commands its log lines suggest name it. */
+  configFile?: string;
 }
 
 export class Relay {
@@ -152,6 +156,7 @@ export class Relay {
       deadLetters: this.deadLetters,
       rejects: this.rejects,
       mismatches: this.mismatches,
+      refusals: new RefusalLog(this.log, (reason) => new RejectPolicy(this.config.onReject).actionFor(reason), opts.configFile),
       sink: () => this.sink!,
     });
   }
@@ -179,6 +184,7 @@ export class Relay {
     if (cfg.workers.engine === 'auto' && this.engine === 'reference') {
       this.log.warn({ reason: simdjsonUnavailableReason() }, 'the simdjson engine is not available: running the reference engine (same verdicts, slower)');
     }
+    await this.warmWorkers(threads);
     // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
     this.replay(replay);
     for (const lc of cfg.listeners) {
@@ -216,6 +222,21 @@ export class Relay {
     }
     this.admin.ready = true;
     this.log.info({ listeners: this.ports, admin: this.adminPort, output: this.sink.kind, compression: describeCompression(this.sink.precompression), engine: this.engine, workerThreads: threads }, 'zpa-relay ready');
+  }
+
+  /**
+   * Has every worker build its engine (load the schemas, compile the native plans) before the listeners
+   * open, with an empty batch each: otherwise the first batches wait for it (about a second here), and
+   * with them the operator's first word that records are refused.
+   */
+  private async warmWorkers(threads: number): Promise<void> {
+    const lc = this.config.listeners[0];
+    if (lc === undefined) return;
+    const task = (): BatchTask => ({
+      listener: lc.name, logType: lc.logType, data: new ArrayBuffer(0), dataLength: 0, maxLineBytes: lc.maxLineBytes, schemasPath: this.config.schemas.path,
+      stripSyslogPri: this.config.repairs.stripSyslogPri, emptyListToArray: this.config.repairs.emptyListToArray, generation: this.generation, engine: this.engine,
+    });
+    await Promise.all(Array.from({ length: threads * TASKS_PER_WORKER }, () => this.pool!.run(task())));
   }
 
   /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */

@@ -9,6 +9,7 @@ import type { RelayMetrics } from './metrics/metrics.js';
 import type { ByteBudget } from './ingest/byte-budget.js';
 import type { IncidentLog } from './ingest/incident-log.js';
 import type { MismatchLog } from './ingest/mismatch-log.js';
+import type { RefusalLog } from './ingest/refusal-log.js';
 import type { DeadLetterStore } from './durability/dead-letter-store.js';
 import type { BatchTicket } from './durability/batch-ticket.js';
 import type { Sink } from './sink/sink.js';
@@ -23,6 +24,7 @@ export interface RouterDeps {
   deadLetters: DeadLetterStore;
   rejects: IncidentLog;
   mismatches: MismatchLog;
+  refusals: RefusalLog;
   /** The current sink (replaced by a reload). */
   sink(): Sink;
 }
@@ -45,6 +47,9 @@ export class ResultRouter {
       this.d.mismatches.add(lt, field, reason, n);
     }
     for (const [repair, n] of Object.entries(res.repairs)) m.recordsRepaired.inc({ listener, repair }, n);
+    let received = 0;
+    for (const n of Object.values(res.received)) received += n;
+    this.d.refusals.add(listener, received, res.mismatches);
     if (res.ends.length > 0) {
       const precompressed = res.compressed && res.compression ? { ...res.compression, bytes: res.compressed, runs: res.compressedRuns, crcs: res.compressedCrcs } : undefined;
       this.d.sink().write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames, precompressed });
@@ -80,6 +85,7 @@ export class ResultRouter {
     this.d.metrics.recordsReceived.inc({ listener, log_type: lt });
     this.d.metrics.recordsRejected.inc({ listener, log_type: lt, reason: 'line_too_long' });
     this.d.rejects.add(`${listener}/${lt}/line_too_long`);
+    this.d.refusals.add(listener, 1, [[lt, '', 'line_too_long', 1]]);
     void this.d.deadLetters
       .write([{ listener, logType: logType === 'auto' ? null : logType, reason: 'line_too_long', message: `line of ${length} bytes exceeds maxLineBytes ${maxLineBytes}`, line: head, length }])
       .catch((err: Error) => this.d.log.error({ err: err.message }, 'dead-letter write failed'));

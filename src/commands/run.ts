@@ -37,7 +37,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const engine = await SchemaEngine.load(config.schemas.path || undefined);
     checkRuntime(config, engine.logTypes, file ?? '<embedded default>');
     log = createLogger(config.logLevel);
-    relay = await Relay.start(config, { log, engine });
+    relay = await Relay.start(config, { log, engine, configFile: file });
   } catch (err) {
     if (isRelayError(err)) {
       process.stderr.write(`zpa-relay: ${err.message}\n`);
