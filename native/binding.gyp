@@ -24,6 +24,7 @@
         'src/plan.cc',
         'src/time_parse.cc',
         'src/simdjson_lib.cc',
+        'src/json_escape.cc',
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "checker.h"
+#include "json_escape.h"
 #include "plan.h"
 
 namespace {
@@ -151,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compile", Napi::Function::New(env, Compile));
   exports.Set("checkBatch", Napi::Function::New(env, CheckBatch));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("escapeJsonString", Napi::Function::New(env, zpa::EscapeJsonString));
   return exports;
 }
 

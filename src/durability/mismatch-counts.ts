@@ -13,9 +13,12 @@ export function countMismatches(
   schemaFields: (logType: string) => ReadonlySet<string> | undefined,
 ): MismatchCount[] {
   const counts = new Map<string, MismatchCount>();
+  // A batch's refused records mostly share a few fields: their top-level names are worked out once each.
+  const tops = new Map<string, string>();
   for (const r of records) {
     const lt = r.logType ?? 'unknown';
-    const top = r.field ? r.field.split(/[.[]/, 1)[0]! : '';
+    let top = r.field ? tops.get(r.field) : '';
+    if (top === undefined) tops.set(r.field!, (top = r.field!.split(/[.[]/, 1)[0]!));
     const field = schemaFields(lt)?.has(top) ? top : '';
     const key = `${lt}\0${field}\0${r.reason}`;
     const c = counts.get(key);

@@ -46,6 +46,12 @@ export interface NativeAddon {
   checkBatch(handle: NativeHandle, bytes: Uint8Array, logType: number, maxLineBytes: number): NativeBatch;
   /** The simdjson version, the kernel the walk is compiled for, and the one stage 1 selected for this CPU at run time. */
   info(): { simdjson: string; implementation: string; stage1: string };
+  /**
+   * Writes src[start, end) as a JSON string (quotes included) at dst[at], as JSON.stringify would; returns
+   * the end of what it wrote, -1 when the bytes are not UTF-8, -2 when dst lacks 6 bytes a byte plus 2
+   * (native/src/json_escape.cc). Absent from builds before it (src/durability/dead-letter-entry.ts falls back).
+   */
+  escapeJsonString?(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number;
 }
 
 export const NATIVE_ACCEPTED = 0;
