@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPantherStandin } from '../helpers/panther-standin.js';
 import { spawnRelay, runBin, writeRelayConfig } from '../helpers/relay-process.js';
-import { sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
+import { deadLetterText, sendAndClose, waitFor, metricValue } from '../helpers/relay-harness.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
 const CASES = [
@@ -50,7 +50,7 @@ for (const c of CASES) {
     assert.equal(await relay.exited, 0);
     const check = await runBin(['config', 'check', cfgFile], { env });
     assert.equal(check.code, 0, check.stderr);
-    const dl = readdirSync(join(dir, 'dl')).map((f) => readFileSync(join(dir, 'dl', f), 'utf8')).join('');
+    const dl = readdirSync(join(dir, 'dl')).map((f) => deadLetterText(join(dir, 'dl', f))).join('');
     assert.match(dl, /"status":401/);
     const everything = [JSON.stringify(relay.logs), relay.stderr(), metrics, check.stdout, check.stderr, dl].join('\n');
     for (const s of [c.secret, c.also].filter(Boolean) as string[]) {
