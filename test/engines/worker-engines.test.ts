@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import checkBatch from '../../workers/check-batch.js';
 import type { BatchResult, BatchTask } from '../../workers/batch-types.js';
 import { unpack } from 'msgpackr';
+import { gunzipSync } from 'node:zlib';
 import { RecordMutator } from './mutate.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
 
@@ -19,7 +20,7 @@ function task(data: Buffer, engine: BatchTask['engine'], logType: string): Batch
 
 /**
  * The result without Piscina's transfer wrapper, with the packed rejections unpacked and the dead-letter lines
- * parsed for comparison (less `time`: when each run refused them).
+ * decompressed and parsed for comparison (less `time`: when each run refused them).
  */
 async function run(data: Buffer, engine: BatchTask['engine'], logType: string): Promise<Record<string, unknown>> {
   const wrapped = (await checkBatch(task(data, engine, logType))) as unknown as Record<symbol, BatchResult>;
@@ -35,8 +36,9 @@ async function run(data: Buffer, engine: BatchTask['engine'], logType: string): 
   };
 }
 
-function deadLetterEntries(lines: Uint8Array): Array<Record<string, unknown>> {
-  const text = Buffer.from(lines).toString('utf8');
+/** The dead-letter lines of a batch: one store frame (a gzip member), as the worker compressed them. */
+function deadLetterEntries(frame: Uint8Array): Array<Record<string, unknown>> {
+  const text = gunzipSync(Buffer.from(frame)).toString('utf8');
   assert.ok(text.endsWith('\n'), 'dead-letter lines end in a newline');
   return text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
