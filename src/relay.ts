@@ -45,7 +45,7 @@ export interface RelayOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   metrics?: RelayMetrics;
-  /** The schemas already loaded from config.schemas.path (the caller checked the listeners against them). */
+  /** The schemas already loaded from config.schemas (the caller checked the listeners against them). */
   engine?: SchemaEngine;
 }
 
@@ -158,7 +158,7 @@ export class Relay {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
     // The schemas must load before any listener opens (the workers load their own copy of them).
-    if (!this.opts.engine) await SchemaEngine.load(cfg.schemas.path || undefined);
+    if (!this.opts.engine) await SchemaEngine.load(cfg.schemas);
     await this.deadLetters.open();
     void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
@@ -300,6 +300,7 @@ export class Relay {
       dataLength: length,
       maxLineBytes,
       schemasPath: this.config.schemas.path,
+      schemasInclude: this.config.schemas.include,
       stripSyslogPri: this.config.repairs.stripSyslogPri,
       emptyListToArray: this.config.repairs.emptyListToArray,
       generation: this.generation,
@@ -336,7 +337,7 @@ export class Relay {
     const needsRestart: string[] = [];
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     // A config whose schemas do not load is refused whole, before anything changes.
-    if (!loaded) await SchemaEngine.load(next.schemas.path || undefined);
+    if (!loaded) await SchemaEngine.load(next.schemas);
     for (const key of ['listeners', 'spool', 'admin', 'deadLetter', 'workers', 'batch', 'maxBufferedBytes', 'resumeBufferedBytes'] as const) {
       if (key === 'listeners') {
         // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client

@@ -16,8 +16,9 @@ export interface BatchTask {
   data: ArrayBuffer;
   dataLength?: number;
   maxLineBytes: number;
-  /** Schema directory ('' = bundled) and repair switches; the worker caches one engine per distinct value. */
+  /** Schema directory ('' = bundled), schemas.include, and repair switches; the worker caches one engine per distinct value. */
   schemasPath: string;
+  schemasInclude?: readonly string[];
   stripSyslogPri: boolean;
   emptyListToArray: boolean;
   /** Bumped on reload so workers build a fresh engine. */

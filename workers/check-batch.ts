@@ -22,13 +22,14 @@ const engines = new Map<string, Promise<BatchEngine>>();
 
 function engineFor(t: BatchTask): Promise<BatchEngine> {
   const choice = t.engine ?? 'auto';
-  const key = `${t.generation}\0${t.schemasPath}\0${t.stripSyslogPri}\0${t.emptyListToArray}\0${choice}`;
+  const key = `${t.generation}\0${t.schemasPath}\0${(t.schemasInclude ?? []).join('\0')}\0${t.stripSyslogPri}\0${t.emptyListToArray}\0${choice}`;
   let e = engines.get(key);
   if (!e) {
     engines.clear();
     // 'simdjson' without the addon runs the reference (see BatchTask.engine): the batch must still be checked.
     e = createEngine(choice === 'simdjson' ? 'auto' : choice, {
       schemasDir: t.schemasPath || undefined,
+      include: t.schemasInclude,
       repairs: { stripSyslogPri: t.stripSyslogPri, emptyListToArray: t.emptyListToArray },
     });
     engines.set(key, e);

@@ -222,7 +222,7 @@ async function report(opts: Options, files: StoreFiles): Promise<number> {
 }
 
 async function replay(opts: Options, config: RelayConfig, files: StoreFiles): Promise<number> {
-  const engine = await SchemaEngine.load(config.schemas.path || undefined, { repairs: config.repairs });
+  const engine = await SchemaEngine.load(config.schemas, { repairs: config.repairs });
   checkRuntime(config, engine.logTypes, opts.configFile ?? '<embedded default>');
   const listeners = new Map<string, ListenerInfo>(config.listeners.map((l) => [l.name, { logType: l.logType, maxLineBytes: l.maxLineBytes }]));
   const defaultMaxLineBytes = Math.max(...config.listeners.map((l) => l.maxLineBytes), 1);

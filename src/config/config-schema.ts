@@ -64,6 +64,7 @@ export const configSchema: JsonSchema = {
     listeners: { type: 'array', minItems: 1, items: listenerSchema, description: 'The TCP listeners.' },
     schemas: obj('Where the Panther schemas come from.', {
       path: str('Directory of Panther schema YAML files; empty means the bundled schemas/.', ''),
+      include: { type: 'array', items: { type: 'string', minLength: 1, description: 'A directory of schema YAML files, or one file.' }, default: [], description: 'Custom schemas (directories or files, e.g. what `zpa-relay schema derive` writes) loaded beside the base set; a listener may name any of them and `auto` chooses among all. A name declared twice is refused, naming both files. Re-read on SIGHUP.' },
     }),
     repairs: obj('Fixes for known LSS output defects, applied before the schema check (each counted).', {
       stripSyslogPri: bool('Strip a leading syslog `<PRI>` prefix added by a syslog hop.', true),

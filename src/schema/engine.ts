@@ -13,9 +13,9 @@ import { parseExact } from './json-exact.js';
 import { repairEmptyLists, syslogPriLength } from './lss-repairs.js';
 import type { RepairName, RepairOptions } from './lss-repairs.js';
 import { hasRiskyNumber } from './number-scan.js';
-import { bundledSchemaDir } from './package-root.js';
 import { fieldFailureVerdict, noSchemaAcceptsVerdict, rejectedVerdict as rejected } from './rejection.js';
-import { loadSchemaDir, parseSchemaSources } from './schema-loader.js';
+import { parseSchemaSources } from './schema-loader.js';
+import { loadSchemaSet, schemaLocations, type SchemaLocations } from './schema-set.js';
 import type { SchemaSource } from './schema-loader.js';
 import type { SchemaSpec } from './schema-model.js';
 import { formatPantherTime } from './time-civil.js';
@@ -87,11 +87,17 @@ export class SchemaEngine {
   }
 
   /**
-   * Loads every schema file of `dir` (default: the bundled `schemas/` of this package, found from this
-   * module's location so it works from `dist/`). Throws RelayError ZPA_ERR_SCHEMA_READ/ZPA_ERR_SCHEMA_INVALID.
+   * Loads every schema file of `where`: a directory, or a location set (schemas.path plus schemas.include);
+   * default: the bundled `schemas/` of this package, found from this module's location so it works from
+   * `dist/`. Throws RelayError ZPA_ERR_SCHEMA_READ/ZPA_ERR_SCHEMA_INVALID.
    */
-  static async load(dir?: string, opts?: EngineOptions): Promise<SchemaEngine> {
-    return new SchemaEngine(await loadSchemaDir(dir ?? bundledSchemaDir()), opts);
+  static async load(where?: string | SchemaLocations, opts?: EngineOptions): Promise<SchemaEngine> {
+    return new SchemaEngine(await loadSchemaSet(schemaLocations(where)), opts);
+  }
+
+  /** Builds an engine from schemas already read and validated (schema-set.ts). */
+  static fromSpecs(specs: readonly SchemaSpec[], opts?: EngineOptions): SchemaEngine {
+    return new SchemaEngine(specs, opts);
   }
 
   /** Builds an engine from in-memory schema texts (tests, embedding). Same errors as `load`. */
