@@ -173,13 +173,15 @@ export class Relay {
     // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
     this.replay(replay);
     for (const lc of cfg.listeners) {
-      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data, length) => this.ingest(lc.name, lc.logType, lc.maxLineBytes, data, length), undefined, this.buffers));
+      // The log type is read at each batch, not captured: SIGHUP may move a listener to another schema (a
+      // custom one derived for its traffic) while its connections stay open.
+      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data, length) => this.ingest(lc.name, this.logTypeOf(lc.name, lc.logType), lc.maxLineBytes, data, length), undefined, this.buffers));
       const listener = new TcpListener(lc, {
         block: (name, data) => {
           this.budget.adjust(data.length);
           this.batchers.get(name)!.add(data);
         },
-        tooLong: (name, head, length) => this.router.tooLong(name, lc.logType, lc.maxLineBytes, head, length),
+        tooLong: (name, head, length) => this.router.tooLong(name, this.logTypeOf(name, lc.logType), lc.maxLineBytes, head, length),
         bytesRead: (name, n) => this.bytesRead.set(name, (this.bytesRead.get(name) ?? 0) + n),
         connectionOpened: (name) => {
           this.metrics.connectionsOpen.inc({ listener: name });
@@ -210,6 +212,11 @@ export class Relay {
   }
 
   /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */
+  /** The listener's log type in the config in force (reloads change it in place). */
+  private logTypeOf(listener: string, fallback: string): string {
+    return this.config.listeners.find((l) => l.name === listener)?.logType ?? fallback;
+  }
+
   private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, length: number): void {
     const read = this.bytesRead.get(listener) ?? 0;
     if (read > 0) {
@@ -328,7 +335,7 @@ export class Relay {
 
   /**
    * Applies a new config without dropping connections (SIGHUP): schemas (workers build a fresh engine),
-   * output settings (a new sink takes new records; the old one delivers what it holds, then closes) and TLS
+   * listeners' log types (the next batch is checked against the new one), output settings (a new sink takes new records; the old one delivers what it holds, then closes) and TLS
    * certificates (re-read by each listener). Changes that need new sockets (listeners, ports, spool,
    * admin) are reported and left for a restart. A config whose schemas do not load is refused whole.
    */
@@ -342,7 +349,8 @@ export class Relay {
       if (key === 'listeners') {
         // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client
         // certificates required or not, ports, limits) needs new sockets.
-        const shape = (c: RelayConfig) => c.listeners.map((l) => ({ ...l, tls: { ...l.tls, certFile: '', keyFile: '', caFile: l.tls.caFile !== '' } }));
+        // So does the log type (the next batch is checked against the new schema).
+        const shape = (c: RelayConfig) => c.listeners.map((l) => ({ ...l, logType: '', tls: { ...l.tls, certFile: '', keyFile: '', caFile: l.tls.caFile !== '' } }));
         if (!same(shape(this.config), shape(next))) needsRestart.push(key);
       } else if (!same(this.config[key], next[key])) needsRestart.push(key);
     }
@@ -353,7 +361,12 @@ export class Relay {
       if (lc && l.reloadTls(lc.tls)) tls++;
     }
     this.generation++;
-    (this as { config: RelayConfig }).config = { ...this.config, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
+    const listeners = this.config.listeners.map((l) => {
+      const logType = next.listeners.find((x) => x.name === l.name)?.logType ?? l.logType;
+      if (logType !== l.logType) applied.push(`listeners.${l.name}.logType`);
+      return logType === l.logType ? l : { ...l, logType };
+    });
+    (this as { config: RelayConfig }).config = { ...this.config, listeners, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
     applied.push('schemas', 'repairs', 'onReject');
     if (!same(this.config.output, this.sink && this.sinkConfig)) {
       const old = this.sink!;

@@ -51,12 +51,18 @@ export function parseSchemaSources(sources: readonly SchemaSource[]): SchemaSpec
   return specs;
 }
 
+/** A path as messages show it: relative to the working directory when below it, else absolute. */
+function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? p : rel.startsWith('..') ? path.resolve(p) : rel;
+}
+
 /**
  * Reads the schema files at `location`: a directory (every `*.yaml`/`*.yml` file in it but `*_tests.yml`, sorted by name) or a
  * single file. Throws ZPA_ERR_SCHEMA_READ naming the location when nothing can be read there.
  */
 export async function readSchemaSources(location: string): Promise<SchemaSource[]> {
-  const shown = path.relative(process.cwd(), location) || location;
+  const shown = shownPath(location);
   let names: string[];
   let dir = location;
   try {
@@ -73,7 +79,7 @@ export async function readSchemaSources(location: string): Promise<SchemaSource[
   if (names.length === 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: no schema files (*.yaml, *.yml) in the directory`);
   const sources: SchemaSource[] = [];
   const problems: string[] = [];
-  const shownDir = dir === location ? shown : path.relative(process.cwd(), dir) || dir;
+  const shownDir = dir === location ? shown : shownPath(dir);
   for (const name of names) {
     const file = path.join(shownDir, name);
     try {

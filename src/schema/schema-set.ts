@@ -4,6 +4,7 @@
  * All of them are read and validated together, so a schema name declared twice is one problem naming both
  * files, and every problem of every file is listed at once (schema-loader.ts).
  */
+import { resolve } from 'node:path';
 import { RelayError, isRelayError } from '../errors.js';
 import { bundledSchemaDir } from './package-root.js';
 import { parseSchemaSources, readSchemaSources, type SchemaSource } from './schema-loader.js';
@@ -35,9 +36,16 @@ export function schemaLocationList(loc: SchemaLocations): string[] {
 export async function readSchemaSet(loc: SchemaLocations): Promise<SchemaSource[]> {
   const sources: SchemaSource[] = [];
   const problems: string[] = [];
+  const seen = new Set<string>();
   for (const location of schemaLocationList(loc)) {
     try {
-      sources.push(...(await readSchemaSources(location)));
+      // The same file reached twice (a directory and a file in it) is read once.
+      for (const src of await readSchemaSources(location)) {
+        const key = resolve(src.file);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        sources.push(src);
+      }
     } catch (err) {
       if (!isRelayError(err)) throw err;
       problems.push(...(err.details.length > 0 ? err.details : [err.message]));
