@@ -12,7 +12,7 @@ import { SchemaEngine } from '../schema/engine.js';
 import { parseSchemaSources, readSchemaSources, TEST_FILE_RE } from '../schema/schema-loader.js';
 import { readSchemaSet } from '../schema/schema-set.js';
 import { formatSchemaTests, parseSchemaTests, runSchemaTest, type SchemaTestCase } from '../schema/schema-tests.js';
-import { deriveSchema } from '../schema/derive/derive-schema.js';
+import { DeriveCollector } from '../schema/derive/derive-schema.js';
 import { gatherRecords } from '../schema/derive/derive-inputs.js';
 import { deriveTests } from '../schema/derive/derive-tests.js';
 
@@ -125,25 +125,28 @@ async function derive(args: string[]): Promise<number> {
   const base = sources.find((s) => s.file === baseSpec.file)!;
   const name = a.name ?? defaultCustomName(a.logType);
 
+  const collector = new DeriveCollector({ base, baseSpec, name, addFields: a.addFields });
   const gathered = await gatherRecords({
     logType: a.logType,
     ...(a.store ? { storeDir: config.deadLetter.path } : {}),
     listenerTypes: new Map(config.listeners.map((l) => [l.name, l.logType])),
     files: a.files,
     repairs: config.repairs,
+    onRecord: (text) => collector.add(text),
   });
   const leftOutText = (m: Record<string, number>): string =>
     Object.entries(m)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
-  if (gathered.records.length === 0) {
+  const total = gathered.fromStore + gathered.fromSample + gathered.fromFiles;
+  if (total === 0) {
     const where = a.store ? `the dead-letter store at ${config.deadLetter.path}${gathered.storeMissing ? ' (it does not exist yet)' : ''} holds none refused, the sample holds none` : '';
     const left = Object.keys(gathered.leftOut).length > 0 ? `; left out: ${leftOutText(gathered.leftOut)} (no schema can take those)` : '';
     process.stderr.write(`zpa-relay schema derive: no records for ${a.logType}: ${[where, a.files.length === 0 ? 'no files given' : `the files give none`].filter((s) => s).join(', ')}${left}; nothing written\n`);
     return 1;
   }
 
-  const result = deriveSchema(gathered.records, { base, baseSpec, name, addFields: a.addFields });
+  const result = collector.derive();
   const leftOut = { ...gathered.leftOut };
   for (const [k, v] of Object.entries(result.leftOut)) leftOut[k] = (leftOut[k] ?? 0) + v;
   const lines = [
@@ -164,9 +167,13 @@ async function derive(args: string[]): Promise<number> {
     process.stdout.write(lines.join('\n') + '\n');
     return 1;
   }
-  lines.push(`  check: the derived schema accepts ${result.accepted} of ${result.examined} examined records`);
+  lines.push(
+    result.checked < result.examined
+      ? `  check: the derived schema accepts ${result.accepted} of the ${result.checked} records kept for their varied shapes (from ${result.examined} examined)`
+      : `  check: the derived schema accepts ${result.accepted} of ${result.examined} examined records`,
+  );
 
-  const tests = deriveTests(gathered.records, result.engine, name, result.changed, result.added);
+  const tests = deriveTests(collector.keptRecords, result.engine, name, result.changed, result.added);
   const schemaFile = join(a.out, `${name}.yml`);
   const testFile = join(a.out, `${name}_tests.yml`);
   await writeAtomically(a.out, [

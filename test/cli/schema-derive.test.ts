@@ -221,3 +221,22 @@ test('schemas.include: a listener can name a derived schema; a name declared twi
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /again\.yml: schema "Custom\.ZPA\.UserActivity" is also declared in .*custom\/Custom\.ZPA\.UserActivity\.yml/);
 });
+
+test('a large input is examined whole but checked on a bounded subset of varied shapes; a refusal seen once among thousands is still fixed', async () => {
+  const dir = tempDir();
+  const records = userActivityDrift(3000, 31).map((l, i) => l.replace('"Customer": "Example Corp"', `"Customer": "Example Corp ${i % 5}"`));
+  // One record in 3,000 names its protocol: only it shows that IPProtocol must widen too.
+  records[2345] = records[2345]!.replace(/"IPProtocol": \d+/, '"IPProtocol": "tcp"');
+  writeFileSync(join(dir, 'capture.log'), records.join('\n') + '\n');
+  const out = join(dir, 'custom');
+  const r = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', config(dir), '--out', out, '--no-store', join(dir, 'capture.log')]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /records examined: 3000 /);
+  assert.match(r.stdout, /changed: Policy: bigint -> string \(3000 records: 3000 text of/);
+  assert.match(r.stdout, /changed: IPProtocol: bigint -> string \(1 records: 1 text of 3 characters\)/);
+  const m = /check: the derived schema accepts (\d+) of the (\d+) records kept for their varied shapes \(from 3000 examined\)/.exec(r.stdout);
+  assert.ok(m !== null && m[1] === m[2] && Number(m[2]) < 3000, r.stdout);
+  // Every one of the 3,000 passes the derived schema, not only the subset it was checked on.
+  const all = await runBin(['check', '--schemas', out, '--log-type', 'Custom.ZPA.UserActivity', join(dir, 'capture.log')]);
+  assert.equal(all.code, 0, all.stderr.slice(0, 500));
+});

@@ -15,7 +15,6 @@ import { createInterface } from 'node:readline';
 import { RelayError } from '../../errors.js';
 import { isTruncated, listStoreFiles, parseStoredLine, recordBytes, scanStore, type StoredRecord } from '../../durability/dead-letter-reader.js';
 import { repairEmptyLists, syslogPriLength, type RepairOptions } from '../lss-repairs.js';
-import type { DeriveRecord } from './derive-schema.js';
 
 /** Reasons a stored record cannot help derive a schema: Panther could not parse it under any schema. */
 const UNFIXABLE = new Set(['invalid_json', 'not_an_object', 'line_too_long']);
@@ -29,10 +28,12 @@ export interface GatherOptions {
   readonly listenerTypes: ReadonlyMap<string, string>;
   readonly files: readonly string[];
   readonly repairs: RepairOptions;
+  /** Gets each record's text, repairs applied (records are streamed: a store may hold gigabytes). */
+  readonly onRecord: (text: string) => void;
 }
 
 export interface Gathered {
-  readonly records: DeriveRecord[];
+  /** Records handed to onRecord, by source. */
   readonly fromStore: number;
   readonly fromSample: number;
   readonly fromFiles: number;
@@ -66,7 +67,6 @@ function belongs(r: StoredRecord, opts: GatherOptions): boolean {
 
 /** Reads every source; throws ZPA_ERR_DEAD_LETTER_READ naming what could not be read. */
 export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
-  const records: DeriveRecord[] = [];
   const leftOut: Record<string, number> = {};
   let fromStore = 0;
   let fromSample = 0;
@@ -79,7 +79,7 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
       leftOut[why] = (leftOut[why] ?? 0) + 1;
       return false;
     }
-    records.push({ text: repaired(bytes.toString('utf8'), opts.repairs) });
+    opts.onRecord(repaired(bytes.toString('utf8'), opts.repairs));
     return true;
   };
 
@@ -94,7 +94,7 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
       fromSample = await readLines(join(dir, 'samples', `${opts.logType}.jsonl`), true, (text) => {
         const r = parseSampleLine(text);
         if (r === undefined) return;
-        records.push({ text: repaired(r, opts.repairs) });
+        opts.onRecord(repaired(r, opts.repairs));
         fromSample++;
       });
     } catch (err) {
@@ -111,14 +111,14 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
           return;
         }
         const sampled = parseSampleLine(text);
-        records.push({ text: repaired(sampled ?? text, opts.repairs) });
+        opts.onRecord(repaired(sampled ?? text, opts.repairs));
         fromFiles++;
       });
     } catch (err) {
       throw new RelayError('ZPA_ERR_DEAD_LETTER_READ', `cannot read record file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  return { records, fromStore, fromSample, fromFiles, leftOut, storeMissing };
+  return { fromStore, fromSample, fromFiles, leftOut, storeMissing };
 }
 
 /** The record text of a sample line (`{"fields":[...],"line":...}`), or undefined when it is not one. */

@@ -19,7 +19,8 @@ import { parseExact } from '../json-exact.js';
 import type { FieldSpec, IndicatorName, SchemaSpec, ValueSpec, ValueType } from '../schema-model.js';
 import type { SchemaSource } from '../schema-loader.js';
 import type { RejectReason } from '../verdict.js';
-import { ShapeTally } from './value-shapes.js';
+import { RawNumber } from '../raw-number.js';
+import { ShapeTally, shapeOf } from './value-shapes.js';
 
 /** One record to derive from: its text as the relay checks it (repairs applied). */
 export interface DeriveRecord {
@@ -63,8 +64,9 @@ export interface DeriveResult {
   readonly engine: SchemaEngine;
   readonly changed: readonly FieldChange[];
   readonly added: readonly AddedField[];
-  /** Records examined (JSON objects), and of those the derived schema accepts. */
+  /** Records examined (JSON objects); of those, the ones the ladder and the final check ran on, and of those the derived schema accepts. */
   readonly examined: number;
+  readonly checked: number;
   readonly accepted: number;
   /** Records no schema can take, by reason: counted and left out. */
   readonly leftOut: Readonly<Partial<Record<RejectReason, number>>>;
@@ -132,27 +134,106 @@ function typeName(v: ValueSpec): string {
   return v.type;
 }
 
-/** Derives the schema; the caller writes it (and its tests) only when `stillRefused` is empty. */
-export function deriveSchema(records: readonly DeriveRecord[], opts: DeriveOptions): DeriveResult {
-  const leftOut: Partial<Record<RejectReason, number>> = {};
-  const objects: Array<{ text: string; obj: Record<string, unknown> }> = [];
-  for (const r of records) {
+/** Records kept for the ladder: a real store holds millions, but their shapes repeat (see DeriveCollector.add). */
+const MAX_KEPT = 20_000;
+const KEPT_PER_REFUSAL = 200;
+const KEPT_PER_SHAPE = 20;
+
+/**
+ * Takes the records one at a time (a store holds gigabytes), keeps the ones the derivation needs, and
+ * derives the schema from them. Every record is examined: counted, its unknown fields tallied, and checked
+ * against the base schema. Only a bounded, varied subset is kept for the ladder and the final check: per
+ * base refusal (reason and field) the first KEPT_PER_REFUSAL, and per shape of the record (its keys and the
+ * kind of each value: integer, text, list, ...) with that verdict the first KEPT_PER_SHAPE, MAX_KEPT in all.
+ */
+export class DeriveCollector {
+  private readonly baseEngine: SchemaEngine;
+  private readonly kept: Array<{ text: string; obj: Record<string, unknown> }> = [];
+  private readonly keptBy = new Map<string, number>();
+  private readonly baseNames: ReadonlySet<string>;
+  /** Unknown top-level keys, and the base's fields: the shapes of their values over every record. */
+  private readonly unknown = new Map<string, ShapeTally>();
+  private readonly base = new Map<string, ShapeTally>();
+  /** Records the base refused, by the field its verdict names. */
+  readonly baseRefusedBy = new Map<string, number>();
+  readonly leftOut: Partial<Record<RejectReason, number>> = {};
+  examined = 0;
+
+  constructor(private readonly opts: DeriveOptions) {
+    this.baseEngine = SchemaEngine.fromSpecs([opts.baseSpec]);
+    this.baseNames = new Set(opts.baseSpec.fields.map((f) => f.name));
+  }
+
+  /** The record texts kept (for the schema tests). */
+  get keptRecords(): readonly DeriveRecord[] {
+    return this.kept;
+  }
+
+  add(text: string): void {
     let obj: unknown;
     try {
       // JSON.parse decides validity, as in the engine (the exact parser is laxer: it takes `00.5`).
-      JSON.parse(r.text);
-      obj = parseExact(r.text);
+      JSON.parse(text);
+      obj = parseExact(text);
     } catch {
-      leftOut.invalid_json = (leftOut.invalid_json ?? 0) + 1;
-      continue;
+      this.leftOut.invalid_json = (this.leftOut.invalid_json ?? 0) + 1;
+      return;
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      leftOut.not_an_object = (leftOut.not_an_object ?? 0) + 1;
-      continue;
+      this.leftOut.not_an_object = (this.leftOut.not_an_object ?? 0) + 1;
+      return;
     }
-    objects.push({ text: r.text, obj: obj as Record<string, unknown> });
+    const rec = obj as Record<string, unknown>;
+    this.examined++;
+    const shape: string[] = [];
+    for (const key of Object.keys(rec)) {
+      const kind = shapeOf(rec[key]);
+      shape.push(`${key}:${kind}${kind === 'integer' || kind === 'digits' ? (String(rec[key] instanceof RawNumber ? (rec[key] as RawNumber).text : rec[key]).length > 18 ? '+' : '') : ''}`);
+      const tallies = this.baseNames.has(key) ? this.base : this.unknown;
+      let t = tallies.get(key);
+      if (t === undefined) tallies.set(key, (t = new ShapeTally()));
+      t.add(rec[key]);
+    }
+    const v = this.baseEngine.checkLine(text, this.opts.baseSpec.schema).verdict;
+    const verdict = v.status === 'accepted' ? 'accepted' : `${v.reason}\0${topField(v.field) ?? ''}`;
+    if (v.status === 'rejected') {
+      const f = topField(v.field) ?? '';
+      this.baseRefusedBy.set(f, (this.baseRefusedBy.get(f) ?? 0) + 1);
+    }
+    if (this.kept.length >= MAX_KEPT) return;
+    const byVerdict = this.keptBy.get(verdict) ?? 0;
+    const shapeKey = `${verdict}\0${shape.join(',')}`;
+    const byShape = this.keptBy.get(shapeKey) ?? 0;
+    if ((v.status === 'rejected' && byVerdict < KEPT_PER_REFUSAL) || byShape < KEPT_PER_SHAPE) {
+      this.kept.push({ text, obj: rec });
+      this.keptBy.set(verdict, byVerdict + 1);
+      this.keptBy.set(shapeKey, byShape + 1);
+    }
   }
 
+  /** Derives the schema from what was added; the caller writes it (and its tests) only when `stillRefused` is empty. */
+  derive(): DeriveResult {
+    return deriveFrom(this.kept, this.examined, this.leftOut, this.opts.addFields ? this.unknown : new Map(), this.base, this.baseRefusedBy, this.opts);
+  }
+}
+
+/** Derives from the records at hand (all of them examined and kept): for tests and small inputs. */
+export function deriveSchema(records: readonly DeriveRecord[], opts: DeriveOptions): DeriveResult {
+  const c = new DeriveCollector(opts);
+  for (const r of records) c.add(r.text);
+  return c.derive();
+}
+
+function deriveFrom(
+  objects: ReadonlyArray<{ text: string; obj: Record<string, unknown> }>,
+  examined: number,
+  leftOut: Partial<Record<RejectReason, number>>,
+  unknown: ReadonlyMap<string, ShapeTally>,
+  baseTallies: ReadonlyMap<string, ShapeTally>,
+  baseRefusedBy: ReadonlyMap<string, number>,
+  opts: DeriveOptions,
+): DeriveResult {
+  const sampled = objects.length < examined;
   const drafts: Draft[] = opts.baseSpec.fields.map((spec, index) => ({
     spec,
     baseType: typeName(spec),
@@ -163,9 +244,8 @@ export function deriveSchema(records: readonly DeriveRecord[], opts: DeriveOptio
     timeFormatsAdded: [],
   }));
   const byName = new Map(drafts.map((d) => [d.spec.name, d]));
-  if (opts.addFields) addUnknownFields(objects, drafts, byName);
+  for (const [name, tally] of unknown) addUnknownField(name, tally, drafts, byName);
 
-  const examined = objects.length;
   let engine = buildEngine(opts, drafts);
   let refused = refusals(engine, opts.name, objects.map((_, i) => i), objects);
   for (let round = 0; refused.size > 0 && round < MAX_ROUNDS; round++) {
@@ -198,40 +278,36 @@ export function deriveSchema(records: readonly DeriveRecord[], opts: DeriveOptio
     if (d.added !== undefined) {
       added.push({ field: d.spec.name, type: typeName(d.spec), records: d.added.records, indicators: d.spec.indicators ?? [] });
     } else if (d.failing.size > 0) {
-      changed.push({ field: d.spec.name, from: d.baseType!, to: typeName(d.spec), records: d.failing.size, shapes: d.shapes.describe(), requiredDropped: d.requiredDropped });
+      // Counted over every examined record: by the kinds of values the base type refuses where kinds tell;
+      // else (timestamps, ranges, absent required fields) at least what the base's verdicts named (the first
+      // failing field of each record) and what the subset the ladder ran on showed.
+      const exact = d.requiredDropped ? undefined : baseTallies.get(d.spec.name)?.refusedBy(opts.baseSpec.fields[d.index]!.type);
+      const records = exact?.count ?? Math.max(d.failing.size, baseRefusedBy.get(d.spec.name) ?? 0);
+      const shapes = exact?.shapes ?? d.shapes.describe(!sampled);
+      changed.push({ field: d.spec.name, from: d.baseType!, to: typeName(d.spec), records, shapes, requiredDropped: d.requiredDropped });
     }
   }
   return {
-    yaml: renderYaml(opts, drafts, examined),
+    yaml: renderYaml(opts, drafts, examined, changed),
     engine,
     changed,
     added,
     examined,
-    accepted: examined - refused.size,
+    checked: objects.length,
+    accepted: objects.length - refused.size,
     leftOut,
     stillRefused: [...refused.values()].map((v) => `${v.reason}${v.field ? ` ${v.field}` : ''}`),
   };
 }
 
-/** Adds, after the base fields and in the order first seen, every top-level key the base lacks. */
-function addUnknownFields(objects: ReadonlyArray<{ obj: Record<string, unknown> }>, drafts: Draft[], byName: Map<string, Draft>): void {
-  const tallies = new Map<string, ShapeTally>();
-  for (const { obj } of objects) {
-    for (const key of Object.keys(obj)) {
-      if (byName.has(key)) continue;
-      let t = tallies.get(key);
-      if (t === undefined) tallies.set(key, (t = new ShapeTally()));
-      t.add(obj[key]);
-    }
-  }
-  for (const [name, tally] of tallies) {
-    const value = tally.inferValueSpec();
-    const indicators = value.type === 'string' ? NAME_INDICATORS.filter(([re]) => re.test(name)).map(([, ind]) => ind).slice(0, 1) : [];
-    const spec: FieldSpec = { name, required: false, isEventTime: false, ...value, ...(indicators.length > 0 ? { indicators } : {}) };
-    const d: Draft = { spec, baseType: undefined, index: drafts.length, failing: new Set(), shapes: tally, requiredDropped: false, timeFormatsAdded: [], added: { records: tally.seen, shapes: tally } };
-    drafts.push(d);
-    byName.set(name, d);
-  }
+/** Adds, after the base fields and in the order first seen, a top-level key the base lacks. */
+function addUnknownField(name: string, tally: ShapeTally, drafts: Draft[], byName: Map<string, Draft>): void {
+  const value = tally.inferValueSpec();
+  const indicators = value.type === 'string' ? NAME_INDICATORS.filter(([re]) => re.test(name)).map(([, ind]) => ind).slice(0, 1) : [];
+  const spec: FieldSpec = { name, required: false, isEventTime: false, ...value, ...(indicators.length > 0 ? { indicators } : {}) };
+  const d: Draft = { spec, baseType: undefined, index: drafts.length, failing: new Set(), shapes: tally, requiredDropped: false, timeFormatsAdded: [], added: { records: tally.seen, shapes: tally } };
+  drafts.push(d);
+  byName.set(name, d);
 }
 
 /** The refused records among `indices`: index -> the verdict's reason and field. */
@@ -300,7 +376,7 @@ function buildEngine(opts: DeriveOptions, drafts: readonly Draft[]): SchemaEngin
 }
 
 /** The derived schema's YAML: the base document with its name, the changed fields and the added ones edited in. */
-function renderYaml(opts: DeriveOptions, drafts: readonly Draft[], examined: number): string {
+function renderYaml(opts: DeriveOptions, drafts: readonly Draft[], examined: number, changed: readonly FieldChange[]): string {
   const doc = parseDocument(opts.base.text);
   doc.set('schema', opts.name);
   const baseDescription = opts.baseSpec.description ?? opts.baseSpec.schema;
@@ -312,22 +388,22 @@ function renderYaml(opts: DeriveOptions, drafts: readonly Draft[], examined: num
     }
     if (d.failing.size === 0) continue;
     const node = doc.getIn(['fields', d.index]) as YAMLMap;
-    editField(doc, node, d, examined);
+    editField(doc, node, d, examined, changed.find((c) => c.field === d.spec.name)!);
   }
   return doc.toString({ lineWidth: 0 });
 }
 
-function editField(doc: Document, node: YAMLMap, d: Draft, examined: number): void {
+function editField(doc: Document, node: YAMLMap, d: Draft, examined: number, change: FieldChange): void {
   const base = descriptionOf(node);
   const notes: string[] = [];
   if (d.requiredDropped) {
     node.delete('required');
-    notes.push(`Made optional by zpa-relay schema derive: absent, null or empty in some of the ${d.failing.size} of ${examined} examined records the base schema refused for it.`);
+    notes.push(`Made optional by zpa-relay schema derive: absent, null or empty in some of the ${change.records} of ${examined} examined records the base schema refused for it.`);
   }
   const typeChanged = d.spec.type !== (node.get('type') as string);
   if (d.timeFormatsAdded.length > 0 && !typeChanged) {
     node.set('timeFormats', doc.createNode(d.spec.timeFormats));
-    notes.push(`Time formats ${d.timeFormatsAdded.join(', ')} added by zpa-relay schema derive: ${d.failing.size} of ${examined} examined records carried ${d.shapes.describe()}.`);
+    notes.push(`Time formats ${d.timeFormatsAdded.join(', ')} added by zpa-relay schema derive: ${change.records} of ${examined} examined records carried ${change.shapes}.`);
   }
   if (typeChanged) {
     const from = d.baseType!;
@@ -335,7 +411,7 @@ function editField(doc: Document, node: YAMLMap, d: Draft, examined: number): vo
     for (const key of ['element', 'fields', 'timeFormats', 'timeFormat', 'isEventTime']) node.delete(key);
     if (d.spec.indicators === undefined) node.delete('indicators');
     notes.push(
-      `Widened from ${from} to ${typeName(d.spec)} by zpa-relay schema derive: ${d.failing.size} of ${examined} examined records carried ${d.shapes.describe()}, which ${from} refuses; ${typeName(d.spec)} also takes every value ${from} takes.`,
+      `Widened from ${from} to ${typeName(d.spec)} by zpa-relay schema derive: ${change.records} of ${examined} examined records carried ${change.shapes}, which ${from} refuses; ${typeName(d.spec)} also takes every value ${from} takes.`,
     );
   }
   node.set('description', [base, ...notes].filter((s) => s !== '').join(' '));

@@ -102,6 +102,20 @@ const ACCEPTS: Record<Exclude<ShapeKind, 'object' | 'array'>, ReadonlySet<ValueT
   text: new Set(['string', 'json']),
 };
 
+/**
+ * The kinds each base type takes, where kinds alone decide it (ranges aside); undefined where they do not
+ * (a timestamp depends on its formats, a boolean on which digits).
+ */
+const BASE_ACCEPTS: Partial<Record<ValueType, ReadonlySet<ShapeKind>>> = {
+  smallint: new Set(['absent', 'null', 'empty', 'integer', 'digits']),
+  int: new Set(['absent', 'null', 'empty', 'integer', 'digits']),
+  bigint: new Set(['absent', 'null', 'empty', 'integer', 'digits']),
+  float: new Set(['absent', 'null', 'empty', 'integer', 'decimal', 'digits', 'numeric_text']),
+  string: new Set(['absent', 'null', 'empty', 'boolean', 'integer', 'decimal', 'digits', 'numeric_text', 'bool_text', 'rfc3339', 'list_text', 'json_text', 'text']),
+  array: new Set(['absent', 'null', 'array']),
+  object: new Set(['absent', 'null', 'object']),
+};
+
 /** Tallies the shapes of one field's values (recursively for objects and arrays). */
 export class ShapeTally {
   /** Records that held the field (any value, null included). */
@@ -192,11 +206,24 @@ export class ShapeTally {
     return { type: 'json' };
   }
 
-  /** The values seen, described by shape and count, most common first, never by value. */
-  describe(): string {
+  /**
+   * The values of kinds `type` refuses: how many, and their shapes with counts; undefined where kinds alone
+   * cannot tell (see BASE_ACCEPTS) or none was refused by kind (a range, say).
+   */
+  refusedBy(type: ValueType): { count: number; shapes: string } | undefined {
+    const takes = BASE_ACCEPTS[type];
+    if (takes === undefined) return undefined;
+    const refused = [...this.kinds.entries()].filter(([k]) => !takes.has(k)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const count = refused.reduce((n, [, c]) => n + c, 0);
+    if (count === 0) return undefined;
+    return { count, shapes: refused.map(([k, n]) => `${n} ${this.label(k)}`).join(', ') };
+  }
+
+  /** The values seen, described by shape (and count, unless these were a sample), most common first, never by value. */
+  describe(withCounts = true): string {
     const parts = [...this.kinds.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([kind, n]) => `${n} ${this.label(kind)}`);
+      .map(([kind, n]) => (withCounts ? `${n} ${this.label(kind)}` : this.label(kind)));
     return parts.join(', ');
   }
 
