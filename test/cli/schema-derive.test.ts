@@ -240,3 +240,31 @@ test('a large input is examined whole but checked on a bounded subset of varied 
   const all = await runBin(['check', '--schemas', out, '--log-type', 'Custom.ZPA.UserActivity', join(dir, 'capture.log')]);
   assert.equal(all.code, 0, all.stderr.slice(0, 500));
 });
+
+const SAMPLES = join(REPO_ROOT, '..', 'shared', 'samples');
+const noSamples = existsSync(SAMPLES) ? false : `the public LSS samples are not beside this clone (${SAMPLES}); they exist for CI and the developers`;
+
+test('on the public LSS samples: User Activity derives Policy -> string and adds the PRA fields; User Status widens only its lists (and adds PosturesMisses)', { skip: noSamples }, async () => {
+  const dir = tempDir();
+  const files = (prefix: string) => ['elastic_integrations', 'splunk_sc4s', 'zscaler_help_docs'].flatMap((d) => readdirSync(join(SAMPLES, d)).filter((f) => f.startsWith(prefix)).map((f) => join(SAMPLES, d, f)));
+  const ua = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', config(dir), '--out', join(dir, 'ua'), '--no-store', ...files('user_activity')]);
+  assert.equal(ua.code, 0, ua.stderr + ua.stdout);
+  // Three lines are invalid JSON as published (a missing quote in the vendor's second example; SC4S's
+  // hand-anonymised `00.000000` copy, plain and behind <PRI>): no schema can take them.
+  assert.match(ua.stdout, /left out: 3 invalid_json/);
+  // Every valid public record names its access policy: "Any Any Allow"-like text where bigint is documented.
+  assert.match(ua.stdout, /changed: Policy: bigint -> string \(6 records: 6 text of/);
+  assert.equal((ua.stdout.match(/^ {2}changed:/gm) ?? []).length, 1, 'Policy is the only documented field the samples break');
+  // The vendor's example carries the PRA fields, and its host name and platform.
+  for (const f of ['PRASessionType', 'PRAConsoleType', 'PRACredentialUserName', 'PRAFileTransferList', 'Platform', 'Hostname']) assert.match(ua.stdout, new RegExp(`added: .*\\b${f} \\(`));
+  assert.equal((await runBin(['schema', 'test', join(dir, 'ua')])).code, 0);
+
+  const us = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserStatus', '--config', config(dir), '--out', join(dir, 'us'), '--no-store', ...files('user_status')]);
+  assert.equal(us.code, 0, us.stderr + us.stdout);
+  // The 2020 captures send the lists comma-joined (and TrustedNetworksNames as one id); Elastic's send arrays.
+  const changedFields = [...us.stdout.matchAll(/^ {2}changed: (\w+): array of string -> json/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(changedFields, ['PosturesHit', 'PosturesMiss', 'TrustedNetworks', 'TrustedNetworksNames']);
+  assert.equal((us.stdout.match(/^ {2}changed:/gm) ?? []).length, 4);
+  // The docs' example spells the miss list PosturesMisses, a field the schema lacks.
+  assert.match(us.stdout, /added: 1 field\(s\): PosturesMisses \(string/);
+});
