@@ -37,7 +37,7 @@ export const listenerSchema: JsonSchema = {
     name: str('Listener name, used as the `listener` label in metrics and logs.', undefined, { pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     host: str('Address to bind.', '0.0.0.0'),
     port: int('TCP port to listen on (0 picks a free port).', undefined, 0, 65535),
-    logType: str('Panther log type of every record on this listener, or `auto` to detect it per record.', 'auto'),
+    logType: str('Panther log type of every record on this listener (a bundled schema or one of schemas.include), or `auto` to detect it per record. SIGHUP changes it in place.', 'auto'),
     maxLineBytes: int('Longest accepted record in bytes; longer lines are rejected as line_too_long without being buffered.', MiB, 64, 64 * MiB),
     tls: obj('TLS on this listener (on when certFile is set). ZPA\'s TLS mode is mutual: by default a client must present a certificate chaining to caFile.', {
       certFile: str('PEM certificate chain the relay presents (for ZPA: one from a public root CA); empty = plain TCP. Re-read on SIGHUP.', ''),
