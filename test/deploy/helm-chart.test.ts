@@ -230,3 +230,21 @@ test('Chart.yaml: appVersion is the relay\'s version, the default image tag', ()
   const workload = helmTemplate(['--set', 'image.repository=r.example/zpa-relay']).find((o) => o.kind === 'Deployment')!;
   assert.equal(podSpecOf(workload).containers[0].image, `r.example/zpa-relay:${pkg.version}`);
 });
+
+test('the README\'s and docs/deploy.md\'s my-values.yaml render and pass every check', () => {
+  for (const doc of ['README.md', 'docs/deploy.md']) {
+    const text = fs.readFileSync(path.join(REPO_ROOT, doc), 'utf8');
+    const block = /`my-values\.yaml`[^]*?```yaml\n([^]*?)```/.exec(text);
+    assert.ok(block, `${doc} shows a my-values.yaml`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zpa-my-values-'));
+    try {
+      // The placeholders a reader fills in, filled in.
+      fs.writeFileSync(path.join(dir, 'my-values.yaml'), block[1]!.replace('<instance>', 'acme').replace('<source-id>', '5d6c3a0e-1f2b-4c7d-9e8f-0a1b2c3d4e5f'));
+      const { checked } = renderChecked(['-f', path.join(dir, 'my-values.yaml')]);
+      assert.equal(checked.config.output.type, 'http', doc);
+      assert.deepEqual(pantherSecretEnv(checked)!.valueFrom!.secretKeyRef, { name: 'zpa-relay-panther', key: 'panther-secret' }, doc);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
