@@ -248,3 +248,14 @@ test('the README\'s and docs/deploy.md\'s my-values.yaml render and pass every c
     }
   }
 });
+
+test('helm install --dry-run=client: the install succeeds without a cluster and its notes name every listener', () => {
+  const r = runK8sTool('helm', ['install', 'zpa-relay', CHART, '--namespace', 'zpa-relay', '--dry-run=client', ...values('http-tls-proxy-nlb')]);
+  assert.equal(r.status, 0, r.stderr);
+  const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
+  for (const [port, logType] of [[9015, 'Zscaler.ZPA.AppConnectorStatus'], [9016, 'Zscaler.ZPA.AuditLog'], [9018, 'Zscaler.ZPA.UserActivity']] as const) {
+    assert.match(notes, new RegExp(`port ${port}: ${logType.replace(/\./g, '\\.')} \\([a-z-]+, TLS, PROXY protocol\\)`));
+  }
+  assert.match(notes, /helm test zpa-relay -n zpa-relay/);
+  assert.match(notes, /rollout status deployment\/zpa-relay/);
+});
