@@ -22,7 +22,9 @@ function repoRoot(): string {
 
 const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'zpa-relay.js');
-const SAMPLES = path.join(ROOT, '..', 'shared', 'samples');
+/** The project's own LSS records (test/fixtures/lss), one file per log type. */
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'lss');
+const fixtureLine = (file: string, n: number): string => readFileSync(path.join(FIXTURES, file), 'utf8').split('\n')[n - 1]!;
 const UA = 'Zscaler.ZPA.UserActivity';
 
 interface Run {
@@ -80,7 +82,9 @@ test('all accepted: exit 0, one verdict per line in order, summary on stderr', a
 });
 
 test('any rejected: exit 1, rejected verdicts carry reason, field and message', async () => {
-  const r = await run(['--log-type', UA, path.join(SAMPLES, 'splunk_sc4s/user_activity.log')]);
+  // A policy name in Policy, then a 00.000000 latitude (fixtures/user-activity.log lines 2 and 5).
+  const f = file('rejected.log', `${fixtureLine('user-activity.log', 2)}\n${fixtureLine('user-activity.log', 5)}\n`);
+  const r = await run(['--log-type', UA, f]);
   assert.equal(r.code, 1);
   const [first, second] = lines(r.stdout);
   assert.deepEqual(Object.keys(first!), ['line', 'status', 'logType', 'reason', 'field', 'message']);
@@ -131,7 +135,8 @@ test('--emit normalized prints Panther records for accepted lines, verdicts for 
 });
 
 test('repairs are reported per line and in the summary; --no-repair turns one off', async () => {
-  const pri = path.join(SAMPLES, 'splunk_sc4s/user_status.log');
+  // The old template's `"TrustedNetworks": ,` (fixtures/user-status.log line 3).
+  const pri = file('empty-list.log', `${fixtureLine('user-status.log', 3)}\n`);
   const r = await run([pri]);
   assert.deepEqual(lines(r.stdout)[0]!['repairs'], ['empty_list']);
   assert.match(r.stderr, /repairs applied: +empty_list 1/);

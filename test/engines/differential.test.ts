@@ -1,6 +1,7 @@
 /**
  * The simdjson engine against the reference engine: identical verdict, reason, field, log type, rejection
- * message and event time on every sample of ../shared/samples, on a matrix of every fixture value under every Panther type and
+ * message and event time on every record of test/fixtures/lss and of ../shared/samples (where it is
+ * beside the clone), on a matrix of every fixture value under every Panther type and
  * time format, and on generated and mutated LSS records (DIFF_RECORDS, default 100,000). Requires the native
  * addon: on a machine where `npm install` could not build it, this test fails, on purpose.
  */
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SAMPLES_DIR } from '../helpers/repo.js';
+import { FIXTURES_DIR, SAMPLES_DIR, SAMPLES_MISSING } from '../helpers/repo.js';
 import { createEngine } from '../../workers/engines/create-engine.js';
 import type { ReferenceEngine } from '../../workers/engines/reference-engine.js';
 import { SimdjsonEngine } from '../../workers/engines/simdjson-engine.js';
@@ -40,15 +41,20 @@ function report(label: string, s: DiffStats): void {
   assert.deepEqual(s.mismatches, [], `${label}: the engines differ`);
 }
 
-test('every sample line, under its own and every other log type and auto', { timeout: 60_000 }, async () => {
+/** Every record of a directory of .log files, under its own and every other log type and auto. */
+async function compareRecords(label: string, dir: string, fewest: number): Promise<void> {
   const { simd, ref } = await engines();
-  const lines = files(SAMPLES_DIR).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
-  assert.ok(lines.length >= 20, `found ${lines.length} sample lines`);
+  const lines = files(dir).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
+  assert.ok(lines.length >= fewest, `found ${lines.length} lines in ${dir}`);
   const stats = new DiffStats();
   for (const lt of ['auto', ...ref.logTypes]) compareEngines(simd, ref, lines, lt, stats);
-  report('samples', stats);
-  assert.ok(stats.decided > stats.lines / 2, 'most sample lines are decided natively');
-});
+  report(label, stats);
+  assert.ok(stats.decided > stats.lines / 2, 'most lines are decided natively');
+}
+
+test('every record of test/fixtures/lss, under its own and every other log type and auto', { timeout: 60_000 }, () => compareRecords('fixtures/lss', FIXTURES_DIR, 20));
+
+test('every sample line, under its own and every other log type and auto', { timeout: 60_000, skip: SAMPLES_MISSING }, () => compareRecords('samples', SAMPLES_DIR, 20));
 
 test('fixture matrix: every value under every type, time format and nesting, required or not', { timeout: 60_000 }, async () => {
   const { simd, ref } = await engines({ sources: fixtureSchemas() });
