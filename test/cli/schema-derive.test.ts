@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { runBin, writeRelayConfig } from '../helpers/relay-process.js';
-import { REPO_ROOT } from '../helpers/repo.js';
+import { REPO_ROOT, SAMPLES_DIR, SAMPLES_MISSING } from '../helpers/repo.js';
 import { PRA_FIELDS, userActivityDrift, userStatusOldLists } from '../helpers/drift-records.js';
 
 interface YamlField {
@@ -241,12 +241,9 @@ test('a large input is examined whole but checked on a bounded subset of varied 
   assert.equal(all.code, 0, all.stderr.slice(0, 500));
 });
 
-const SAMPLES = join(REPO_ROOT, '..', 'shared', 'samples');
-const noSamples = existsSync(SAMPLES) ? false : `the public LSS samples are not beside this clone (${SAMPLES}); they exist for CI and the developers`;
-
-test('on the public LSS samples: User Activity derives Policy -> string and adds the PRA fields; User Status widens only its lists (and adds PosturesMisses)', { skip: noSamples }, async () => {
+test('on the public LSS samples: User Activity derives Policy -> string and adds the PRA fields; User Status widens only its lists (and adds PosturesMisses)', { skip: SAMPLES_MISSING }, async () => {
   const dir = tempDir();
-  const files = (prefix: string) => ['elastic_integrations', 'splunk_sc4s', 'zscaler_help_docs'].flatMap((d) => readdirSync(join(SAMPLES, d)).filter((f) => f.startsWith(prefix)).map((f) => join(SAMPLES, d, f)));
+  const files = (prefix: string) => ['elastic_integrations', 'splunk_sc4s', 'zscaler_help_docs'].flatMap((d) => readdirSync(join(SAMPLES_DIR, d)).filter((f) => f.startsWith(prefix)).map((f) => join(SAMPLES_DIR, d, f)));
   const ua = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', config(dir), '--out', join(dir, 'ua'), '--no-store', ...files('user_activity')]);
   assert.equal(ua.code, 0, ua.stderr + ua.stdout);
   // Three lines are invalid JSON as published (a missing quote in the vendor's second example; SC4S's
