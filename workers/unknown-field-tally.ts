@@ -1,0 +1,88 @@
+/**
+ * Counts, per batch, the fields accepted records carry that their schema lacks: Panther drops them, and
+ * `zpa_relay_unknown_fields_total{log_type,field}` says which and how often. The label set stays closed: at
+ * most UNKNOWN_FIELD_NAMES_MAX names per log type are counted by name, first come first named (this worker's
+ * own bound; the main thread holds the same bound across workers, src/metrics/unknown-field-labels.ts), and
+ * every further field counts as `other`.
+ *
+ * Both engines feed it the same way (BatchVerdicts.unknownSet/unknownSets, the native lines and the delegated
+ * ones in line order), so the names and the bound cannot differ between them. A record counts once per field;
+ * past the bound, once per field in `other`.
+ */
+import type { UnknownFieldSet } from './engines/engine-types.js';
+
+/** Names counted per log type before the rest count as OTHER_FIELD. */
+export const UNKNOWN_FIELD_NAMES_MAX = 64;
+/** The label of the fields past the bound. */
+export const OTHER_FIELD = 'other';
+
+/** [logType, field (a name or 'other'), records] */
+export type UnknownFieldCount = [logType: string, field: string, count: number];
+
+/** The named fields of each log type, kept for the worker's life (one tally per engine). */
+export class UnknownFieldTally {
+  private readonly named = new Map<string, Set<string>>();
+
+  constructor(private readonly maxNames = UNKNOWN_FIELD_NAMES_MAX) {}
+
+  /** Starts counting one batch whose verdicts have these sets. */
+  batch(sets: readonly UnknownFieldSet[]): UnknownFieldBatch {
+    return new UnknownFieldBatch(this, sets);
+  }
+
+  /**
+   * The label of each name of `set`: the name, or OTHER_FIELD past the bound. New names are named in sorted
+   * order, so that the order an engine lists a record's keys in (document order, or JSON.parse's) never
+   * changes which get the last free names.
+   */
+  labelsOf(set: UnknownFieldSet): string[] {
+    let named = this.named.get(set.logType);
+    if (named === undefined) this.named.set(set.logType, (named = new Set()));
+    if (named.size < this.maxNames) {
+      const fresh = set.names.filter((n) => !named.has(n)).sort();
+      for (const n of fresh) {
+        if (named.size >= this.maxNames) break;
+        named.add(n);
+      }
+    }
+    return set.names.map((n) => (named.has(n) ? n : OTHER_FIELD));
+  }
+}
+
+/** The counts of one batch: `add` each accepted line's set index, in line order, then `counts`. */
+export class UnknownFieldBatch {
+  private readonly records: number[];
+  /** Labels of each set, decided when the set is first counted (in line order). */
+  readonly labels: Array<string[] | undefined>;
+
+  constructor(
+    private readonly tally: UnknownFieldTally,
+    readonly sets: readonly UnknownFieldSet[],
+  ) {
+    this.records = new Array<number>(sets.length).fill(0);
+    this.labels = new Array<string[] | undefined>(sets.length);
+  }
+
+  /** Counts one accepted record carrying set `s` (-1: none). */
+  add(s: number): void {
+    if (s < 0) return;
+    if (this.records[s]!++ === 0) this.labels[s] = this.tally.labelsOf(this.sets[s]!);
+  }
+
+  /** The batch's counts, one row per log type and label. */
+  counts(): UnknownFieldCount[] {
+    const rows = new Map<string, UnknownFieldCount>();
+    for (let s = 0; s < this.sets.length; s++) {
+      const n = this.records[s]!;
+      if (n === 0) continue;
+      const lt = this.sets[s]!.logType;
+      for (const field of this.labels[s]!) {
+        const key = `${lt}\0${field}`;
+        const row = rows.get(key);
+        if (row) row[2] += n;
+        else rows.set(key, [lt, field, n]);
+      }
+    }
+    return [...rows.values()];
+  }
+}
