@@ -1,9 +1,11 @@
 /**
  * Counts, per batch, the fields accepted records carry that their schema lacks: Panther drops them, and
- * `zpa_relay_unknown_fields_total{log_type,field}` says which and how often. The label set stays closed: at
- * most UNKNOWN_FIELD_NAMES_MAX names per log type are counted by name, first come first named (this worker's
- * own bound; the main thread holds the same bound across workers, src/metrics/unknown-field-labels.ts), and
- * every further field counts as `other`.
+ * `zpa_relay_unknown_fields_total{log_type,field}` says which and how often. The metric's label set is
+ * closed by the main thread (src/metrics/unknown-field-labels.ts: 64 names per log type, then `other`), the
+ * one place that sees every worker's counts. Were each worker to stop at 64 names, two workers could name
+ * different fields and count a field the main thread names as `other`. Here the bound only keeps a worker's
+ * memory and its results small against a stream of ever new keys: WORKER_FIELD_NAMES_MAX names per log type,
+ * first come, then OTHER_FIELD.
  *
  * Both engines feed it the same way (BatchVerdicts.unknownSet/unknownSets, the native lines and the delegated
  * ones in line order), so the names and the bound cannot differ between them. A record counts once per field;
@@ -11,8 +13,8 @@
  */
 import type { UnknownFieldSet } from './engines/engine-types.js';
 
-/** Names counted per log type before the rest count as OTHER_FIELD. */
-export const UNKNOWN_FIELD_NAMES_MAX = 64;
+/** Names a worker counts per log type before the rest count as OTHER_FIELD. */
+export const WORKER_FIELD_NAMES_MAX = 1024;
 /** The label of the fields past the bound. */
 export const OTHER_FIELD = 'other';
 
@@ -23,7 +25,7 @@ export type UnknownFieldCount = [logType: string, field: string, count: number];
 export class UnknownFieldTally {
   private readonly named = new Map<string, Set<string>>();
 
-  constructor(private readonly maxNames = UNKNOWN_FIELD_NAMES_MAX) {}
+  constructor(private readonly maxNames = WORKER_FIELD_NAMES_MAX) {}
 
   /** Starts counting one batch whose verdicts have these sets. */
   batch(sets: readonly UnknownFieldSet[]): UnknownFieldBatch {

@@ -33,8 +33,8 @@ Napi::Value typedArrayOf(Napi::Env env, const std::vector<T>& v, size_t count) {
 // a fixed order, so the records of one log type carry the same unknown keys in the same order: a record is
 // compared with the last set of its log type (a length and a memcmp per key), and only a record that differs
 // is looked up by its keys (length-prefixed, so that no two sequences share a lookup key). The names are
-// handed to TypeScript once per set and batch; the count per name and the bound of 64 names per log type
-// are applied there (workers/unknown-field-tally.ts), to the native and the delegated lines alike.
+// handed to TypeScript once per set and batch; the count per name and the bound on names per log type are
+// applied there (workers/unknown-field-tally.ts), to the native and the delegated lines alike.
 // What it costs, measured with callgrind (5,000 generated User Activity records, each with the 13 PRA fields
 // the schema lacks, one checkBatch per 230 lines, instructions in CheckBatch and below): 20,870 a record
 // before, 21,870 with the count (+4.8%): about 270 for noting the keys in the walk, 470 for finding the set
