@@ -143,7 +143,8 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
       if (unknownSaturated[us] === 0) {
         // Before the record may be written over: `line` still views its original bytes.
         if (unknownOf.picker.wants(logType, unknown.labels[us]!)) {
-          const fields = unknownSets[us]!.names;
+          // Sorted: the engines list a record's keys in different orders (document order, or JSON.parse's).
+          const fields = [...unknownSets[us]!.names].sort();
           sample.push({ logType, fields, entry: encodeSampleEntry((sampleTime ??= new Date().toISOString()), task.listener, logType, fields, line) });
         } else unknownSaturated[us] = 1;
       }

@@ -71,7 +71,11 @@ export class UnknownFieldBatch {
     if (this.records[s]!++ === 0) this.labels[s] = this.tally.labelsOf(this.sets[s]!);
   }
 
-  /** The batch's counts, one row per log type and label. */
+  /**
+   * The batch's counts, one row per log type and label, the most frequent first (then by name): the same rows
+   * whichever engine checked, and the main thread, which names fields first come, meets a batch's commonest
+   * fields first.
+   */
   counts(): UnknownFieldCount[] {
     const rows = new Map<string, UnknownFieldCount>();
     for (let s = 0; s < this.sets.length; s++) {
@@ -85,6 +89,7 @@ export class UnknownFieldBatch {
         else rows.set(key, [lt, field, n]);
       }
     }
-    return [...rows.values()];
+    const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    return [...rows.values()].sort((a, b) => b[2] - a[2] || byName(a[0], b[0]) || byName(a[1], b[1]));
   }
 }

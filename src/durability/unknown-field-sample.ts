@@ -51,10 +51,19 @@ export class UnknownFieldSample {
     this.dir = sampleDir(deadLetterPath);
   }
 
-  /** Creates the directory and counts what earlier runs kept (records, bytes, records per field). */
+  /** Created with the first record kept, so that a store without any holds no sample directory. */
+  private made: Promise<unknown> | undefined;
+
+  /** Counts what earlier runs kept (records, bytes, records per field). */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    for (const name of await readdir(this.dir)) {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      names = [];
+    }
+    for (const name of names) {
       if (!name.endsWith(SAMPLE_FILE_SUFFIX)) continue;
       const logType = name.slice(0, -SAMPLE_FILE_SUFFIX.length);
       if (sampleFileName(logType) !== name) continue;
@@ -97,6 +106,7 @@ export class UnknownFieldSample {
     }
     for (const [st, t] of text) {
       st.writing = st.writing
+        .then(() => (this.made ??= mkdir(this.dir, { recursive: true })))
         .then(() => appendFile(join(this.dir, st.file), t))
         .catch((err: Error) => this.warn(`could not append to the unknown-field sample ${st.file} (listener ${listener})`, err));
     }
