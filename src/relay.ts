@@ -18,6 +18,7 @@ import { PauseLog } from './ingest/pause-log.js';
 import { IncidentLog } from './ingest/incident-log.js';
 import { MismatchLog } from './ingest/mismatch-log.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
+import { UnknownFieldSample } from './durability/unknown-field-sample.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
 import { SchemaEngine } from './schema/engine.js';
@@ -67,6 +68,7 @@ export class Relay {
   private readonly spool: Spool | null;
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
+  private readonly unknownSample: UnknownFieldSample;
   private readonly rejects: IncidentLog;
   /** Connections refused at admission (access control, limits, PROXY header, TLS). */
   private readonly admissions: IncidentLog;
@@ -136,6 +138,7 @@ export class Relay {
       },
       sizeChanged: (bytes) => this.metrics.deadLetterBytes.set(bytes),
     });
+    this.unknownSample = new UnknownFieldSample(config.deadLetter.path, (msg, err) => this.log.warn({ err: err.message }, msg));
     this.router = new ResultRouter({
       metrics: this.metrics,
       log: this.log,
@@ -143,6 +146,7 @@ export class Relay {
       deadLetters: this.deadLetters,
       rejects: this.rejects,
       mismatches: this.mismatches,
+      unknownSample: this.unknownSample,
       sink: () => this.sink!,
     });
   }
@@ -160,6 +164,7 @@ export class Relay {
     // The schemas must load before any listener opens (the workers load their own copy of them).
     if (!this.opts.engine) await SchemaEngine.load(cfg.schemas);
     await this.deadLetters.open();
+    await this.openUnknownSample();
     void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
     this.sink = await this.newSink(cfg);
@@ -264,6 +269,15 @@ export class Relay {
       Buffer.from(ab).set(b.data);
       this.budget.adjust(ab.byteLength);
       this.submit(b.meta.listener, lc?.logType ?? b.meta.logType, lc?.maxLineBytes ?? 1024 * 1024, ab, ab.byteLength, () => spool.ack(b.id), true);
+    }
+  }
+
+  /** The sample is a help for `schema derive`, not a duty: a directory it cannot read or create is logged, and the relay runs without it. */
+  private async openUnknownSample(): Promise<void> {
+    try {
+      await this.unknownSample.open();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'the unknown-field sample cannot be opened: records with unknown fields are counted but not sampled');
     }
   }
 
@@ -439,6 +453,7 @@ export class Relay {
     this.mismatches.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();
+    await this.unknownSample.flush();
     await this.spool?.close();
     await this.pool!.destroy();
     await this.admin.close();

@@ -277,6 +277,7 @@ async function checkStream(
     }
     let verdict: Verdict;
     let repairs: readonly RepairName[] = [];
+    let unknownFields: readonly string[] | undefined;
     let record: Record<string, unknown> | undefined;
     if (bytes === undefined) {
       verdict = lineTooLong(autoOrNull, length, opts.maxLineBytes);
@@ -286,7 +287,7 @@ async function checkStream(
         ({ verdict, repairs } = r.outcome);
         record = r.record;
       } else {
-        ({ verdict, repairs } = checker.checkLine(bytes, opts.logType));
+        ({ verdict, repairs, unknownFields } = checker.checkLine(bytes, opts.logType));
       }
     }
     summary.add(verdict, repairs);
@@ -296,9 +297,11 @@ async function checkStream(
       return;
     }
     const head: Record<string, unknown> = file === undefined ? { line: lineNo } : { line: lineNo, file };
+    // An accepted record's fields its schema lacks (Panther drops them), sorted: the engines list them in
+    // different orders (document order, or JSON.parse's).
     const body: Record<string, unknown> =
       verdict.status === 'accepted'
-        ? { status: 'accepted', logType: verdict.logType, eventTime: isoTime(verdict.eventTime) }
+        ? { status: 'accepted', logType: verdict.logType, eventTime: isoTime(verdict.eventTime), ...(unknownFields !== undefined ? { unknownFields: [...unknownFields].sort() } : {}) }
         : {
             status: 'rejected',
             logType: verdict.logType,

@@ -31,6 +31,8 @@ export interface CheckOutcome {
   repairs: readonly RepairName[];
   /** The text actually checked (and to be forwarded) when a repair changed it. */
   repairedLine?: string;
+  /** An accepted record's top-level keys its schema lacks (Panther drops them); absent when none. */
+  unknownFields?: readonly string[];
 }
 
 /** Engine options. */
@@ -214,13 +216,13 @@ export class SchemaEngine {
     if (parsed.error !== undefined) return { outcome: { verdict: parsed.error, ...base } };
     const obj = parsed.obj!;
     if (target !== undefined) {
-      return { outcome: { verdict: this.verdictFor(target, obj), ...base }, schema: target, obj };
+      return { outcome: withUnknownFields({ verdict: this.verdictFor(target, obj), ...base }, target, obj), schema: target, obj };
     }
     let closest: { name: string; verdict: Verdict } | undefined;
     for (const schema of this.autoOrder) {
       if (!schema.hasRequired(obj)) continue;
       const verdict = this.verdictFor(schema, obj);
-      if (verdict.status === 'accepted') return { outcome: { verdict, ...base }, schema, obj };
+      if (verdict.status === 'accepted') return { outcome: withUnknownFields({ verdict, ...base }, schema, obj), schema, obj };
       closest ??= { name: schema.name, verdict };
     }
     return { outcome: { verdict: noSchemaAcceptsVerdict(closest), ...base } };
@@ -243,4 +245,12 @@ export class SchemaEngine {
     }
     return fieldFailureVerdict(schema.name, checkResult.code, checkResult.path, failure.value, failure.expected);
   }
+}
+
+/** Adds an accepted record's unknown top-level fields to its outcome (counted by the worker, sampled for `schema derive`). */
+function withUnknownFields(outcome: CheckOutcome, schema: CompiledSchema, obj: Record<string, unknown>): CheckOutcome {
+  if (outcome.verdict.status !== 'accepted') return outcome;
+  const unknown = schema.unknownKeys(obj);
+  if (unknown !== undefined) outcome.unknownFields = unknown;
+  return outcome;
 }

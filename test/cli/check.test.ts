@@ -72,7 +72,8 @@ test('all accepted: exit 0, one verdict per line in order, summary on stderr', a
   const out = lines(r.stdout);
   assert.equal(out.length, 5);
   out.forEach((v, i) => {
-    assert.deepEqual(Object.keys(v), ['line', 'status', 'logType', 'eventTime']);
+    assert.deepEqual(Object.keys(v), ['line', 'status', 'logType', 'eventTime', 'unknownFields']);
+    assert.ok((v['unknownFields'] as string[]).includes('PRASessionType'), 'the example carries the PRA fields the schema lacks');
     assert.equal(v['line'], i + 1);
     assert.equal(v['status'], 'accepted');
     assert.equal(v['logType'], UA);
@@ -199,4 +200,23 @@ test('large input streams with backpressure and keeps order', async () => {
   const out = r.stdout.trimEnd().split('\n');
   assert.equal(out.length, 20000);
   assert.equal((JSON.parse(out[19999]!) as { line: number }).line, 20000);
+});
+
+// Issue 17, item 4: under --log-type auto a rejection whose closest schema failed on a field names the field
+// (it used to be only inside the message), and an accepted record lists the fields Panther would drop.
+test('--log-type auto: a rejection names the closest schema\'s field; an accepted record its unknown fields', async () => {
+  const record = (policy: string) =>
+    `{"LogTimestamp": "Thu Oct  7 10:40:00 2021", "Customer": "Example Corp", "InternalReason": "", "Username": "u@example.com", ` +
+    `"Policy": ${policy}, "PRASessionType": "ssh", "Platform": "el7", "7": 1}\n`;
+  for (const engine of ['reference', 'auto']) {
+    const r = await run(['--engine', engine, '--log-type', 'auto', '-'], record('"Any Any Allow"') + record('216199618152744703'));
+    assert.equal(r.code, 1, r.stderr);
+    const [rejected, accepted] = lines(r.stdout);
+    assert.equal(rejected!.reason, 'unknown_log_type', engine);
+    assert.equal(rejected!.logType, null);
+    assert.equal(rejected!.field, 'Policy');
+    assert.match(String(rejected!.message), /closest: Zscaler\.ZPA\.UserActivity rejected it \(wrong_type: /);
+    assert.equal(accepted!.status, 'accepted');
+    assert.deepEqual(accepted!.unknownFields, ['7', 'PRASessionType', 'Platform']);
+  }
 });

@@ -90,3 +90,32 @@ test('walkthrough: dead-lettered policy names -> report -> derive -> schema test
     await panther.close();
   }
 });
+
+test('derive reads the sample the relay keeps of accepted records with unknown fields: the PRA fields are added, no documented field changes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zpa-relay-walkthrough-'));
+  const cfg = writeRelayConfig(dir, {
+    admin: { host: '127.0.0.1', port: 0 },
+    output: { type: 'directory', directory: { path: join(dir, 'out') } },
+    deadLetter: { path: join(dir, 'dl') },
+    listeners: [{ name: 'user-activity', host: '127.0.0.1', port: 0, logType: 'Zscaler.ZPA.UserActivity' }],
+  });
+  const relay = await spawnRelay(['run', '--config', cfg], { cwd: dir });
+  try {
+    // Numeric policies: the documented schema accepts these records, and Panther would drop their PRA fields.
+    const accepted = userActivityDrift(40, 303).map((l) => l.replace(/"Policy": "[^"]*"/, '"Policy": "216199618105354462"'));
+    await sendAndClose(relay.ports['user-activity']!, accepted.join('\n') + '\n');
+    const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
+    await until('the unknown fields counted (every record carries Hostname)', async () => sumMetric(await metrics(), 'zpa_relay_unknown_fields_total', { field: 'Hostname' }) === 40);
+    await until('the sample written', async () => {
+      const r = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', cfg, '--out', 'custom'], { cwd: dir });
+      return r.code === 0 && /sample [1-9]/.test(r.stdout);
+    });
+    const r = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', cfg, '--out', 'custom'], { cwd: dir });
+    assert.match(r.stdout, /records examined: \d+ \(dead-letter store 0, sample \d+, files 0\)/);
+    assert.doesNotMatch(r.stdout, /changed:/);
+    for (const f of ['PRASessionType', 'PRAFileTransferList', 'Hostname', 'Platform']) assert.match(r.stdout, new RegExp(`added: .*\\b${f} \\(`));
+  } finally {
+    relay.child.kill('SIGTERM');
+    assert.equal(await relay.exited, 0, relay.stderr());
+  }
+});

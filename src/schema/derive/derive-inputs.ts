@@ -10,10 +10,11 @@
  * the old template's `"Key": ,` made `[]`). Records no schema can take are counted and left out.
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RelayError } from '../../errors.js';
 import { isTruncated, listStoreFiles, parseStoredLine, recordBytes, scanStore, type StoredRecord } from '../../durability/dead-letter-reader.js';
+import { readUnknownFieldSample, type UnknownFieldSampleRecord } from '../../durability/unknown-field-sample-reader.js';
+import { parseSampleEntry } from '../../durability/unknown-field-sample-entry.js';
 import { repairEmptyLists, syslogPriLength, type RepairOptions } from '../lss-repairs.js';
 
 /** Reasons a stored record cannot help derive a schema: Panther could not parse it under any schema. */
@@ -91,12 +92,10 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
       await scanStore(files, (_file, line) => {
         if (line.record !== undefined && belongs(line.record, opts) && take(line.record)) fromStore++;
       });
-      fromSample = await readLines(join(dir, 'samples', `${opts.logType}.jsonl`), true, (text) => {
-        const r = parseSampleLine(text);
-        if (r === undefined) return;
-        opts.onRecord(repaired(r, opts.repairs));
+      for (const r of await readUnknownFieldSample(dir, opts.logType)) {
+        opts.onRecord(repaired(sampleText(r), opts.repairs));
         fromSample++;
-      });
+      }
     } catch (err) {
       throw new RelayError('ZPA_ERR_DEAD_LETTER_READ', `cannot read the dead-letter store at ${dir}: ${(err as Error).message} (run from the relay's working directory, or name its config with --config)`);
     }
@@ -104,14 +103,14 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
 
   for (const file of opts.files) {
     try {
-      await readLines(file, false, (text) => {
+      await readLines(file, (text) => {
         const stored = parseStoredLine(text);
         if (stored !== undefined && typeof stored.listener === 'string') {
           if (belongs(stored, opts) && take(stored)) fromFiles++;
           return;
         }
-        const sampled = parseSampleLine(text);
-        opts.onRecord(repaired(sampled ?? text, opts.repairs));
+        const sampled = parseSampleEntry(text);
+        opts.onRecord(repaired(sampled !== undefined ? sampleText(sampled) : text, opts.repairs));
         fromFiles++;
       });
     } catch (err) {
@@ -121,36 +120,18 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
   return { fromStore, fromSample, fromFiles, leftOut, storeMissing };
 }
 
-/** The record text of a sample line (`{"fields":[...],"line":...}`), or undefined when it is not one. */
-function parseSampleLine(text: string): string | undefined {
-  if (!text.startsWith('{"time"')) return undefined;
-  try {
-    const v = JSON.parse(text) as Record<string, unknown>;
-    if (!Array.isArray(v['fields'])) return undefined;
-    if (typeof v['line'] === 'string') return v['line'];
-    if (typeof v['lineBase64'] === 'string') return Buffer.from(v['lineBase64'], 'base64').toString('utf8');
-  } catch {
-    // A raw record that happens to start like one: not a sample line.
-  }
-  return undefined;
+/** The record text of a sample record. */
+function sampleText(r: UnknownFieldSampleRecord): string {
+  return r.line ?? Buffer.from(r.lineBase64 ?? '', 'base64').toString('utf8');
 }
 
-/** Calls `onLine` for each non-empty line of `file` (CR before LF dropped); returns how many lines it saw. A missing optional file is empty. */
-async function readLines(file: string, optional: boolean, onLine: (text: string) => void): Promise<number> {
+/** Calls `onLine` for each non-empty line of `file` (CR before LF dropped). */
+async function readLines(file: string, onLine: (text: string) => void): Promise<void> {
   const input = createReadStream(file, { encoding: 'utf8' });
-  let n = 0;
   try {
     const rl = createInterface({ input, crlfDelay: Infinity });
-    for await (const text of rl) {
-      if (text.trim().length === 0) continue;
-      n++;
-      onLine(text);
-    }
-  } catch (err) {
-    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
+    for await (const text of rl) if (text.trim().length > 0) onLine(text);
   } finally {
     input.destroy();
   }
-  return n;
 }
