@@ -9,6 +9,7 @@ Commands:
   check [options] FILE... | -    check newline-delimited LSS records against Panther schemas offline
   config check [FILE]            validate a config file and print the effective config, secrets redacted
   dead-letter list|replay|report inspect and re-send records kept in the dead-letter store
+  schema derive|test             derive a Panther custom schema from refused records; run schema tests
 
 Run 'zpa-relay <command> --help' for a command's options.
 `;
@@ -37,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'dead-letter': {
       const { deadLetterCommand } = await import('./commands/dead-letter.js');
       return deadLetterCommand(rest);
+    }
+    case 'schema': {
+      const { schemaCommand } = await import('./commands/schema.js');
+      return schemaCommand(rest);
     }
     default:
       process.stderr.write(`zpa-relay: unknown command '${command}'\n\n${USAGE}`);

@@ -12,6 +12,9 @@ export const ERROR_CODES = {
   ZPA_ERR_CONFIG_READ: 'the configuration file cannot be read or is not valid YAML',
   ZPA_ERR_DEAD_LETTER_BUSY: 'another `dead-letter replay` is working on the same dead-letter store',
   ZPA_ERR_METRICS_READ: 'the relay metrics given to `dead-letter report --metrics` cannot be read',
+  ZPA_ERR_DEAD_LETTER_READ: 'the dead-letter store (or a record file given to `schema derive`) cannot be read',
+  ZPA_ERR_SCHEMA_TEST_INVALID: 'a schema test file is not valid YAML, or a test lacks name, logType, input or result',
+  ZPA_ERR_OUTPUT_WRITE: 'an output directory or file (`schema derive --out`) cannot be written',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

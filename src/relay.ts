@@ -21,6 +21,7 @@ import { MismatchLog } from './ingest/mismatch-log.js';
 import { RefusalLog } from './ingest/refusal-log.js';
 import { RejectPolicy } from './durability/reject-policy.js';
 import { DeadLetterStore } from './durability/dead-letter-store.js';
+import { UnknownFieldSample } from './durability/unknown-field-sample.js';
 import { Spool, type ReplayBatch } from './durability/spool.js';
 import { BatchTicket } from './durability/batch-ticket.js';
 import { SchemaEngine } from './schema/engine.js';
@@ -48,7 +49,7 @@ export interface RelayOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   metrics?: RelayMetrics;
-  /** The schemas already loaded from config.schemas.path (the caller checked the listeners against them). */
+  /** The schemas already loaded from config.schemas (the caller checked the listeners against them). */
   engine?: SchemaEngine;
   /** The config file the relay runs from, if any: the commands its log lines suggest name it. */
   configFile?: string;
@@ -73,6 +74,7 @@ export class Relay {
   private spoolProbe: NodeJS.Timeout | null = null;
   private readonly deadLetters: DeadLetterStore;
   private readonly deadLetterPause: DeadLetterPause;
+  private readonly unknownSample: UnknownFieldSample;
   private readonly rejects: IncidentLog;
   /** Connections refused at admission (access control, limits, PROXY header, TLS). */
   private readonly admissions: IncidentLog;
@@ -149,6 +151,7 @@ export class Relay {
       blocked: (listener) => this.deadLetterPause.blocked(listener),
     });
     this.deadLetterPause = new DeadLetterPause(this.gate, this.metrics, this.log, { path: config.deadLetter.path, maxBytes: config.deadLetter.maxBytes, totalBytes: () => this.deadLetters.totalBytes() });
+    this.unknownSample = new UnknownFieldSample(config.deadLetter.path, (msg, err) => this.log.warn({ err: err.message }, msg));
     this.router = new ResultRouter({
       metrics: this.metrics,
       log: this.log,
@@ -157,6 +160,7 @@ export class Relay {
       rejects: this.rejects,
       mismatches: this.mismatches,
       refusals: new RefusalLog(this.log, (reason) => new RejectPolicy(this.config.onReject).actionFor(reason), opts.configFile),
+      unknownSample: this.unknownSample,
       sink: () => this.sink!,
     });
   }
@@ -172,8 +176,9 @@ export class Relay {
     const cfg = this.config;
     this.adminPort = await this.admin.listen(cfg.admin.host, cfg.admin.port);
     // The schemas must load before any listener opens (the workers load their own copy of them).
-    if (!this.opts.engine) await SchemaEngine.load(cfg.schemas.path || undefined);
+    if (!this.opts.engine) await SchemaEngine.load(cfg.schemas);
     await this.deadLetters.open();
+    await this.openUnknownSample();
     void this.logStoredDrift();
     const replay = this.spool ? await this.spool.open() : [];
     this.sink = await this.newSink(cfg);
@@ -188,13 +193,15 @@ export class Relay {
     // Replayed batches go to the pool before any listener is bound, so they are sent before new traffic.
     this.replay(replay);
     for (const lc of cfg.listeners) {
-      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data, length) => this.ingest(lc.name, lc.logType, lc.maxLineBytes, data, length), undefined, this.buffers));
+      // The log type is read at each batch, not captured: SIGHUP may move a listener to another schema (a
+      // custom one derived for its traffic) while its connections stay open.
+      this.batchers.set(lc.name, new LineBatcher(cfg.batch, (data, length) => this.ingest(lc.name, this.logTypeOf(lc.name, lc.logType), lc.maxLineBytes, data, length), undefined, this.buffers));
       const listener = new TcpListener(lc, {
         block: (name, data) => {
           this.budget.adjust(data.length);
           this.batchers.get(name)!.add(data);
         },
-        tooLong: (name, head, length) => this.router.tooLong(name, lc.logType, lc.maxLineBytes, head, length),
+        tooLong: (name, head, length) => this.router.tooLong(name, this.logTypeOf(name, lc.logType), lc.maxLineBytes, head, length),
         bytesRead: (name, n) => this.bytesRead.set(name, (this.bytesRead.get(name) ?? 0) + n),
         connectionOpened: (name) => {
           this.metrics.connectionsOpen.inc({ listener: name });
@@ -240,6 +247,11 @@ export class Relay {
   }
 
   /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */
+  /** The listener's log type in the config in force (reloads change it in place). */
+  private logTypeOf(listener: string, fallback: string): string {
+    return this.config.listeners.find((l) => l.name === listener)?.logType ?? fallback;
+  }
+
   private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, length: number): void {
     const read = this.bytesRead.get(listener) ?? 0;
     if (read > 0) {
@@ -290,6 +302,15 @@ export class Relay {
     }
   }
 
+  /** The sample is a help for `schema derive`, not a duty: a directory it cannot read or create is logged, and the relay runs without it. */
+  private async openUnknownSample(): Promise<void> {
+    try {
+      await this.unknownSample.open();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'the unknown-field sample cannot be opened: records with unknown fields are counted but not sampled');
+    }
+  }
+
   /**
    * At start, one log line with the top schema mismatches kept in the dead-letter store (then hourly from
    * live counts, see MismatchLog): an operator sees at once that traffic and schema disagree. It runs in
@@ -330,6 +351,7 @@ export class Relay {
       dataLength: length,
       maxLineBytes,
       schemasPath: this.config.schemas.path,
+      schemasInclude: this.config.schemas.include,
       stripSyslogPri: this.config.repairs.stripSyslogPri,
       emptyListToArray: this.config.repairs.emptyListToArray,
       generation: this.generation,
@@ -357,7 +379,7 @@ export class Relay {
 
   /**
    * Applies a new config without dropping connections (SIGHUP): schemas (workers build a fresh engine),
-   * output settings (a new sink takes new records; the old one delivers what it holds, then closes) and TLS
+   * listeners' log types (the next batch is checked against the new one), output settings (a new sink takes new records; the old one delivers what it holds, then closes) and TLS
    * certificates (re-read by each listener). Changes that need new sockets (listeners, ports, spool,
    * admin) are reported and left for a restart. A config whose schemas do not load is refused whole.
    */
@@ -366,12 +388,13 @@ export class Relay {
     const needsRestart: string[] = [];
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     // A config whose schemas do not load is refused whole, before anything changes.
-    if (!loaded) await SchemaEngine.load(next.schemas.path || undefined);
+    if (!loaded) await SchemaEngine.load(next.schemas);
     for (const key of ['listeners', 'spool', 'admin', 'deadLetter', 'workers', 'batch', 'maxBufferedBytes', 'resumeBufferedBytes'] as const) {
       if (key === 'listeners') {
         // Certificate and key paths reload in place; anything else about a listener (TLS on/off, client
         // certificates required or not, ports, limits) needs new sockets.
-        const shape = (c: RelayConfig) => c.listeners.map((l) => ({ ...l, tls: { ...l.tls, certFile: '', keyFile: '', caFile: l.tls.caFile !== '' } }));
+        // So does the log type (the next batch is checked against the new schema).
+        const shape = (c: RelayConfig) => c.listeners.map((l) => ({ ...l, logType: '', tls: { ...l.tls, certFile: '', keyFile: '', caFile: l.tls.caFile !== '' } }));
         if (!same(shape(this.config), shape(next))) needsRestart.push(key);
       } else if (!same(this.config[key], next[key])) needsRestart.push(key);
     }
@@ -382,7 +405,12 @@ export class Relay {
       if (lc && l.reloadTls(lc.tls)) tls++;
     }
     this.generation++;
-    (this as { config: RelayConfig }).config = { ...this.config, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
+    const listeners = this.config.listeners.map((l) => {
+      const logType = next.listeners.find((x) => x.name === l.name)?.logType ?? l.logType;
+      if (logType !== l.logType) applied.push(`listeners.${l.name}.logType`);
+      return logType === l.logType ? l : { ...l, logType };
+    });
+    (this as { config: RelayConfig }).config = { ...this.config, listeners, schemas: next.schemas, repairs: next.repairs, onReject: next.onReject, output: next.output };
     applied.push('schemas', 'repairs', 'onReject');
     if (!same(this.config.output, this.sink && this.sinkConfig)) {
       const old = this.sink!;
@@ -396,6 +424,9 @@ export class Relay {
       this.retiring.add(closing);
     }
     if (tls > 0) applied.push(`tls (${tls} listeners)`);
+    // The records refused so far become replayable at once (replay works on closed files): a reload is
+    // usually the schema fix they were waiting for.
+    await this.deadLetters.rotate().catch((err: Error) => this.log.error({ err: err.message }, 'could not close the dead-letter file at reload'));
     this.log.info({ applied, needsRestart }, 'config reloaded');
     return { applied, needsRestart };
   }
@@ -459,6 +490,7 @@ export class Relay {
     this.deadLetterPause.stop();
     if (this.spoolProbe) clearInterval(this.spoolProbe);
     await this.deadLetters.close();
+    await this.unknownSample.flush();
     await this.spool?.close();
     await this.pool!.destroy();
     await this.admin.close();

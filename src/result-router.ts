@@ -12,6 +12,8 @@ import type { MismatchLog } from './ingest/mismatch-log.js';
 import type { RefusalLog } from './ingest/refusal-log.js';
 import type { DeadLetterStore } from './durability/dead-letter-store.js';
 import type { BatchTicket } from './durability/batch-ticket.js';
+import type { UnknownFieldSample } from './durability/unknown-field-sample.js';
+import { UnknownFieldLabels } from './metrics/unknown-field-labels.js';
 import type { Sink } from './sink/sink.js';
 import type { BatchResult, RejectedRecord } from '../workers/batch-types.js';
 
@@ -25,11 +27,15 @@ export interface RouterDeps {
   rejects: IncidentLog;
   mismatches: MismatchLog;
   refusals: RefusalLog;
+  /** Where accepted records with unknown fields are sampled for `schema derive`. */
+  unknownSample: UnknownFieldSample;
   /** The current sink (replaced by a reload). */
   sink(): Sink;
 }
 
 export class ResultRouter {
+  private readonly unknownLabels = new UnknownFieldLabels();
+
   constructor(private readonly d: RouterDeps) {}
 
   /** Distributes one worker result; resolves once its dead-letter write (if any) is durable. */
@@ -50,6 +56,8 @@ export class ResultRouter {
     let received = 0;
     for (const n of Object.values(res.received)) received += n;
     this.d.refusals.add(listener, received, res.mismatches);
+    for (const [lt, field, n] of res.unknownFields) m.unknownFields.inc({ log_type: lt, field: this.unknownLabels.label(lt, field) }, n);
+    if (res.unknownSample !== undefined) this.d.unknownSample.offer(listener, res.unknownSample);
     if (res.ends.length > 0) {
       const precompressed = res.compressed && res.compression ? { ...res.compression, bytes: res.compressed, runs: res.compressedRuns, crcs: res.compressedCrcs } : undefined;
       this.d.sink().write({ listener, ticket, data: res.accepted, ends: res.ends, typeIndex: res.typeIndex, eventTimes: res.eventTimes, typeNames: res.typeNames, precompressed });

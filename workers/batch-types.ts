@@ -7,6 +7,8 @@ import type { EngineChoice } from './engines/engine-types.js';
 import type { Precompression } from '../src/sink/sink.js';
 import type { RejectPolicyConfig } from '../src/durability/reject-policy.js';
 import type { MismatchCount } from '../src/durability/mismatch-counts.js';
+import type { UnknownSampleCandidate } from '../src/durability/unknown-field-sample.js';
+import type { UnknownFieldCount } from './unknown-field-tally.js';
 
 export interface BatchTask {
   listener: string;
@@ -16,8 +18,9 @@ export interface BatchTask {
   data: ArrayBuffer;
   dataLength?: number;
   maxLineBytes: number;
-  /** Schema directory ('' = bundled) and repair switches; the worker caches one engine per distinct value. */
+  /** Schema directory ('' = bundled), schemas.include, and repair switches; the worker caches one engine per distinct value. */
   schemasPath: string;
+  schemasInclude?: readonly string[];
   stripSyslogPri: boolean;
   emptyListToArray: boolean;
   /** Bumped on reload so workers build a fresh engine. */
@@ -74,6 +77,10 @@ export interface BatchResult {
   repairs: Record<string, number>;
   /** Bytes of the task's input. */
   inputBytes: number;
+  /** Accepted records carrying fields their schema lacks, by log type and field (`other` past the worker's bound, workers/unknown-field-tally.ts). */
+  unknownFields: UnknownFieldCount[];
+  /** A few accepted records with unknown fields, encoded for the unknown-field sample (absent when none). */
+  unknownSample?: UnknownSampleCandidate[];
   /** The task's buffer, handed back for reuse when `accepted` is not in it (nothing in the result refers to it). */
   spare?: ArrayBuffer;
   /** `accepted` compressed as the task's `compress` asked, in runs (absent when it did not, or nothing was accepted). */

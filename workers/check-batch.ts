@@ -16,19 +16,24 @@ import { precompress } from './precompress.js';
 import { encodeEntriesFrame } from '../src/durability/dead-letter-frame.js';
 import { countMismatches } from '../src/durability/mismatch-counts.js';
 import { RejectPolicy } from '../src/durability/reject-policy.js';
+import { encodeSampleEntry } from '../src/durability/unknown-field-sample-entry.js';
+import type { UnknownSampleCandidate } from '../src/durability/unknown-field-sample.js';
+import { UnknownFieldTally } from './unknown-field-tally.js';
+import { UnknownSamplePicker } from './unknown-field-sample-picker.js';
 
 const TOO_LONG_HEAD_BYTES = 64 * 1024;
 const engines = new Map<string, Promise<BatchEngine>>();
 
 function engineFor(t: BatchTask): Promise<BatchEngine> {
   const choice = t.engine ?? 'auto';
-  const key = `${t.generation}\0${t.schemasPath}\0${t.stripSyslogPri}\0${t.emptyListToArray}\0${choice}`;
+  const key = `${t.generation}\0${t.schemasPath}\0${(t.schemasInclude ?? []).join('\0')}\0${t.stripSyslogPri}\0${t.emptyListToArray}\0${choice}`;
   let e = engines.get(key);
   if (!e) {
     engines.clear();
     // 'simdjson' without the addon runs the reference (see BatchTask.engine): the batch must still be checked.
     e = createEngine(choice === 'simdjson' ? 'auto' : choice, {
       schemasDir: t.schemasPath || undefined,
+      include: t.schemasInclude,
       repairs: { stripSyslogPri: t.stripSyslogPri, emptyListToArray: t.emptyListToArray },
     });
     engines.set(key, e);
@@ -36,8 +41,13 @@ function engineFor(t: BatchTask): Promise<BatchEngine> {
   return e;
 }
 
+/** Per engine (a reload builds a new one): the unknown-field names counted so far, and the sample offered. */
+const unknownState = new WeakMap<BatchEngine, { tally: UnknownFieldTally; picker: UnknownSamplePicker }>();
+
 export default async function checkBatch(task: BatchTask): Promise<BatchResult> {
   const engine = await engineFor(task);
+  let unknownOf = unknownState.get(engine);
+  if (unknownOf === undefined) unknownState.set(engine, (unknownOf = { tally: new UnknownFieldTally(), picker: new UnknownSamplePicker() }));
   // Only the first dataLength bytes are the batch: the buffer is recycled, and what follows is left from earlier use.
   const data = Buffer.from(task.data, 0, task.dataLength ?? task.data.byteLength);
   let out = data;
@@ -75,7 +85,12 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     console.error(`zpa-relay worker: the simdjson engine failed on a batch, checked by the reference engine: ${(err as Error).message}`);
     v = engine.reference.checkBatch(data, task.logType, task.maxLineBytes);
   }
-  const { starts, ends: lineEnds, status, typeIndex: lineType, eventTimes, logTypes, outcomes } = v;
+  const { starts, ends: lineEnds, status, typeIndex: lineType, eventTimes, logTypes, outcomes, unknownSet, unknownSets } = v;
+  // Accepted records' fields their schema lacks: counted, and a few records offered to the sample.
+  const unknown = unknownOf.tally.batch(unknownSets);
+  const unknownSaturated = new Uint8Array(unknownSets.length);
+  const sample: UnknownSampleCandidate[] = [];
+  let sampleTime: string | undefined;
   // Where accepted records go. When every line is accepted they are written over the input, in place: each
   // lands at or before where it was read, so nothing unread is overwritten, and without repairs nothing moves
   // at all; the input's buffer then goes back as the result (no allocation, no copy, no dead batch left in
@@ -123,6 +138,18 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
       if (repairedLine !== undefined) bytes = Buffer.from(repairedLine, 'utf8');
     }
     received[logType] = (received[logType] ?? 0) + 1;
+    const us = unknownSet[i]!;
+    if (us >= 0) {
+      unknown.add(us);
+      if (unknownSaturated[us] === 0) {
+        // Before the record may be written over: `line` still views its original bytes.
+        if (unknownOf.picker.wants(logType, unknown.labels[us]!)) {
+          // Sorted: the engines list a record's keys in different orders (document order, or JSON.parse's).
+          const fields = [...unknownSets[us]!.names].sort();
+          sample.push({ logType, fields, entry: encodeSampleEntry((sampleTime ??= new Date().toISOString()), task.listener, logType, fields, line) });
+        } else unknownSaturated[us] = 1;
+      }
+    }
     const room = inPlace ? (i + 1 < v.count ? starts[i + 1]! : data.length) : out.length;
     if (outLen + bytes.length + 1 > room) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(data.length + 1024, out.length * 2, outLen + bytes.length + 1));
@@ -163,7 +190,9 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     rejectedCounts: [...rejectedCounts.values()],
     repairs,
     inputBytes: data.length,
+    unknownFields: unknown.counts(),
   };
+  if (sample.length > 0) result.unknownSample = sample;
   // Rejections are encoded or packed copies and accepted records are elsewhere: the input can go back for reuse.
   if (accepted.buffer !== task.data) result.spare = task.data;
   if (task.compress !== undefined && outLen > 0) {

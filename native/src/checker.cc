@@ -266,9 +266,13 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
       return OK;
     }
     std::string_view key = f.escaped_key();
-    if (escapes_ && std::memchr(key.data(), '\\', key.size()) != nullptr && f.unescaped_key(false).get(key)) {
-      bad_ = true;
-      return OK;
+    bool unescaped = false;
+    if (escapes_ && std::memchr(key.data(), '\\', key.size()) != nullptr) {
+      if (f.unescaped_key(false).get(key)) {
+        bad_ = true;
+        return OK;
+      }
+      unescaped = true;
     }
     // LSS templates print the fields in a fixed order close to the schema's: try the next one first.
     // A key no field has (a dozen a User Activity record) is mostly told by the name filter, without hashing.
@@ -299,6 +303,16 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
       }
     }
     if (idx < 0) {
+      // A key Panther will drop (counted for accepted records: zpa_relay_unknown_fields_total). Only the top
+      // level: inside an object field, extra keys are that field's business. Noting it here, where the key is
+      // already in hand, costs a push per unknown key (what the count costs per record: see addon.cc).
+      if (top) {
+        if (unescaped) {
+          keyCopies_.emplace_back(key);
+          key = keyCopies_.back();
+        }
+        unknown_->push_back(key);
+      }
       // A value no field checks only has to be valid JSON, which a string is without a backslash in the line:
       // the object iterator steps over it (measured: validate's call cost about 20 instructions per key).
       json_type t;
@@ -392,6 +406,8 @@ uint8_t Checker::checkObject(FieldList& list, od::object obj, bool top, std::str
 }
 
 bool Checker::checkDocument(od::document& doc, int schema, LineResult& out) {
+  out.unknown.clear();
+  unknown_ = &out.unknown;
   od::object obj;
   if (doc.get_object().get(obj)) return false;
   std::string path;
@@ -426,6 +442,8 @@ void Checker::checkLine(const uint8_t* bytes, size_t length, size_t readable, in
   out.failType = -1;
   out.path.clear();
   out.detail = FailDetail();
+  out.unknown.clear();
+  if (!keyCopies_.empty()) keyCopies_.clear();
   bad_ = false;
   // Left to the reference engine: repairs (a <PRI> prefix), a BOM (simdjson skips it, JSON.parse refuses
   // it), and anything that is not one well-formed JSON object. That includes raw control characters, which
@@ -473,7 +491,7 @@ void Checker::checkAuto(od::document& doc, LineResult& out) {
   if (plan.autoOrder.empty()) return;
   const size_t guess = lastAuto_;
   present_.assign(plan.requiredNames.size(), 0);
-  LineResult guessed;
+  LineResult& guessed = guessed_;
   tracking_ = true;
   const bool valid = checkDocument(doc, plan.autoOrder[guess], guessed);
   tracking_ = false;
@@ -485,8 +503,8 @@ void Checker::checkAuto(od::document& doc, LineResult& out) {
     if (!all) continue;  // a required field is missing or null: this schema cannot accept, and is not tried
     if (first) lastAuto_ = k;
     first = false;
-    LineResult walked;
-    const LineResult* one = &guessed;
+    LineResult& walked = walked_;
+    LineResult* one = &guessed;
     if (k != guess) {
       doc.rewind();
       if (!checkDocument(doc, plan.autoOrder[k], walked)) return;
@@ -496,6 +514,7 @@ void Checker::checkAuto(od::document& doc, LineResult& out) {
       out.status = ACCEPTED;
       out.typeIndex = one->typeIndex;
       out.eventMs = one->eventMs;
+      out.unknown.swap(one->unknown);
       return;
     }
     if (out.failType < 0) {

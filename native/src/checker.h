@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct LineResult {
   int16_t failType = -1;
   std::string path;         // dotted path of that failure
   FailDetail detail;
+  // The top-level keys of the record that the verdict's schema (typeIndex) lacks, in document order, repeats
+  // included: Panther drops them. Filled for every walked line, read for accepted ones; the views point into
+  // the line or into the checker's key copies, valid until the next checkLine.
+  std::vector<std::string_view> unknown;
 };
 
 class Checker {
@@ -69,6 +74,13 @@ class Checker {
   // which spares get_string's copy and a search for a backslash per key and string.
   bool escapes_ = false;
   TimeState time_;        // the last accepted instant (the reference's lastTime) and the rfc3339 date cache
+  // Where the walk of checkDocument notes unknown top-level keys (the LineResult being filled).
+  std::vector<std::string_view>* unknown_ = nullptr;
+  // Copies of unknown keys that had to be unescaped (the parser's string buffer is reused after a rewind);
+  // a deque, so that a copy never moves while views of it are held. Cleared per line.
+  std::deque<std::string> keyCopies_;
+  // checkAuto's per-walk results, kept to reuse their vectors' capacity from line to line.
+  LineResult guessed_, walked_;
 };
 
 }  // namespace zpa

@@ -27,7 +27,8 @@ Prints one JSON object per record on stdout, a summary on stderr.
 
 Options:
   --log-type NAME|auto     schema to check against (default: auto = detect per record)
-  --schemas DIR            schema directory (default: the bundled schemas/)
+  --schemas DIR|FILE       schemas to load, a directory or one file; repeat it to load several together
+                           (default: the bundled schemas/)
   --emit verdicts|normalized
                            print verdicts (default), or Panther's normalized record for accepted lines
   --max-line-bytes N       longer lines are rejected as line_too_long (default: 1048576)
@@ -47,7 +48,8 @@ const OUTPUT_FLUSH_CHARS = 64 * 1024;
 /** Parsed command-line options. */
 interface CheckOptions {
   logType: string;
-  schemasDir: string | undefined;
+  /** --schemas, in order (directories or files); empty means the bundled schemas. */
+  schemas: string[];
   emit: 'verdicts' | 'normalized';
   maxLineBytes: number;
   repairs: RepairOptions;
@@ -60,7 +62,7 @@ class UsageError extends Error {}
 function parseArgs(args: string[]): CheckOptions | 'help' {
   const opts: CheckOptions = {
     logType: 'auto',
-    schemasDir: undefined,
+    schemas: [],
     emit: 'verdicts',
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     repairs: { stripSyslogPri: true, emptyListToArray: true },
@@ -92,7 +94,7 @@ function parseArgs(args: string[]): CheckOptions | 'help' {
         opts.logType = value();
         break;
       case '--schemas':
-        opts.schemasDir = value();
+        opts.schemas.push(value());
         break;
       case '--emit': {
         const v = value();
@@ -275,6 +277,7 @@ async function checkStream(
     }
     let verdict: Verdict;
     let repairs: readonly RepairName[] = [];
+    let unknownFields: readonly string[] | undefined;
     let record: Record<string, unknown> | undefined;
     if (bytes === undefined) {
       verdict = lineTooLong(autoOrNull, length, opts.maxLineBytes);
@@ -284,7 +287,7 @@ async function checkStream(
         ({ verdict, repairs } = r.outcome);
         record = r.record;
       } else {
-        ({ verdict, repairs } = checker.checkLine(bytes, opts.logType));
+        ({ verdict, repairs, unknownFields } = checker.checkLine(bytes, opts.logType));
       }
     }
     summary.add(verdict, repairs);
@@ -294,9 +297,11 @@ async function checkStream(
       return;
     }
     const head: Record<string, unknown> = file === undefined ? { line: lineNo } : { line: lineNo, file };
+    // An accepted record's fields its schema lacks (Panther drops them), sorted: the engines list them in
+    // different orders (document order, or JSON.parse's).
     const body: Record<string, unknown> =
       verdict.status === 'accepted'
-        ? { status: 'accepted', logType: verdict.logType, eventTime: isoTime(verdict.eventTime) }
+        ? { status: 'accepted', logType: verdict.logType, eventTime: isoTime(verdict.eventTime), ...(unknownFields !== undefined ? { unknownFields: [...unknownFields].sort() } : {}) }
         : {
             status: 'rejected',
             logType: verdict.logType,
@@ -343,7 +348,7 @@ export async function checkCommand(args: string[]): Promise<number> {
 
   let checker: BatchEngine;
   try {
-    checker = await createEngine(opts.engine, { schemasDir: opts.schemasDir, repairs: opts.repairs });
+    checker = await createEngine(opts.engine, { schemasDir: opts.schemas[0], include: opts.schemas.slice(1), repairs: opts.repairs });
   } catch (e) {
     if (e instanceof EngineUnavailableError) return err(`--engine simdjson: ${e.message}; use --engine reference or auto`);
     if (isRelayError(e)) {

@@ -22,7 +22,9 @@ import { DeadLetterListing } from '../durability/dead-letter-listing.js';
 import { DeadLetterReplay, type ListenerInfo, type ReplaySummary } from '../durability/dead-letter-replay.js';
 import { DriftReportBuilder, formatDriftReport } from '../durability/drift-report.js';
 import { takeReplayLock } from '../durability/dead-letter-lock.js';
-import { receivedByLogType } from '../durability/received-counts.js';
+import { readRelayMetrics, receivedFromMetrics } from '../durability/received-counts.js';
+import { UnknownFieldReportBuilder, formatUnknownFields, unknownFieldsFromMetrics, type RelayCounts } from '../durability/unknown-field-report.js';
+import { readUnknownFieldSample } from '../durability/unknown-field-sample-reader.js';
 
 const HELP = `Usage: zpa-relay dead-letter <list|replay|report> [options]
 
@@ -30,7 +32,9 @@ const HELP = `Usage: zpa-relay dead-letter <list|replay|report> [options]
   replay   re-send the selected records: each is checked again against the schemas (as the relay does)
            and sent with the configured output; delivered records are removed from the store, the others
            stay with their new reason/status. Over-long records (only their head is stored) are skipped.
-  report   per log type: the fields that fail, how often, 3 example values each, share of records affected
+  report   per log type: the fields that fail, how often, 3 example values each, share of records affected;
+           then the fields records carry that the schemas lack (Panther drops them): in the stored records,
+           in the unknown-field sample the relay keeps, and (--metrics) as the relay counted them
 
 Options:
   -c, --config FILE   the relay's config (default: ZPA_RELAY_CONFIG, else the embedded default)
@@ -41,7 +45,8 @@ Options:
                       line_too_long: Panther cannot parse them); for when Panther is known to accept them
   --dry-run           replay: check and count only; nothing is sent and the store is not changed
   --metrics URL       report: the relay's /metrics, to add the share of all received records per log type
-                      (zpa_relay_records_received_total counts since that relay started)
+                      (zpa_relay_records_received_total counts since that relay started), and the
+                      relay's count of unknown fields (zpa_relay_unknown_fields_total)
   -h, --help          show this help
 
 Exit status: list/report 0; replay 0 when every selected record was delivered, else 1; 2 usage/config errors.
@@ -154,7 +159,7 @@ export async function deadLetterCommand(args: string[]): Promise<number> {
     const config = loadConfig({ file: opts.configFile });
     const files = await listStoreFiles(config.deadLetter.path);
     if (opts.sub === 'list') return await list(opts, files);
-    if (opts.sub === 'report') return await report(opts, files);
+    if (opts.sub === 'report') return await report(opts, config, files);
     return await replay(opts, config, files);
   } catch (err) {
     if (isRelayError(err)) {
@@ -207,22 +212,44 @@ async function list(opts: Options, files: StoreFiles): Promise<number> {
   return 0;
 }
 
-async function report(opts: Options, files: StoreFiles): Promise<number> {
-  const received = opts.metricsUrl !== undefined ? await receivedByLogType(opts.metricsUrl) : undefined;
+async function report(opts: Options, config: RelayConfig, files: StoreFiles): Promise<number> {
+  let relay: RelayCounts | undefined;
+  if (opts.metricsUrl !== undefined) {
+    const text = await readRelayMetrics(opts.metricsUrl);
+    relay = { received: receivedFromMetrics(text, opts.metricsUrl), unknownFields: unknownFieldsFromMetrics(text) };
+  }
+  // The unknown fields of stored records are told against the relay's schemas; without them, that column is empty.
+  let note: string | undefined;
+  let schemaFields: (logType: string) => ReadonlySet<string> | undefined = () => undefined;
+  try {
+    const engine = await SchemaEngine.load(config.schemas.path || undefined);
+    const sets = new Map(engine.logTypes.map((lt) => [lt, new Set(engine.schemaFields(lt))]));
+    schemaFields = (lt) => sets.get(lt);
+  } catch (err) {
+    if (!isRelayError(err)) throw err;
+    note = `stored records not looked at: the schemas do not load: ${err.message}`;
+  }
   const builder = new DriftReportBuilder();
+  const unknown = new UnknownFieldReportBuilder(schemaFields);
   await scanStore(files, (_file, line) => {
     if (line.record === undefined) builder.addUnreadable();
-    else if (selects(opts.selection, line.record)) builder.add(line.record);
+    else if (selects(opts.selection, line.record)) {
+      builder.add(line.record);
+      unknown.addStored(line.record);
+    }
   });
-  const rep = builder.build(received);
+  // The sample is not filtered by --since or --reason: its records were accepted, not refused.
+  for (const r of await readUnknownFieldSample(config.deadLetter.path)) unknown.addSampled(r);
+  const rep = builder.build(relay?.received);
+  const unknownFields = unknown.build(relay);
   const out = new Out();
-  if (opts.json) await out.write(JSON.stringify(rep) + '\n');
-  else await out.write(`${storeHeader(files, opts.selection)}\n${formatDriftReport(rep)}`);
+  if (opts.json) await out.write(JSON.stringify({ ...rep, unknownFields }) + '\n');
+  else await out.write(`${storeHeader(files, opts.selection)}\n${formatDriftReport(rep)}${formatUnknownFields(unknownFields, note)}`);
   return 0;
 }
 
 async function replay(opts: Options, config: RelayConfig, files: StoreFiles): Promise<number> {
-  const engine = await SchemaEngine.load(config.schemas.path || undefined, { repairs: config.repairs });
+  const engine = await SchemaEngine.load(config.schemas, { repairs: config.repairs });
   checkRuntime(config, engine.logTypes, opts.configFile ?? '<embedded default>');
   const listeners = new Map<string, ListenerInfo>(config.listeners.map((l) => [l.name, { logType: l.logType, maxLineBytes: l.maxLineBytes }]));
   const defaultMaxLineBytes = Math.max(...config.listeners.map((l) => l.maxLineBytes), 1);

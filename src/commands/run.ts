@@ -34,7 +34,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let log;
   try {
     const config = loadConfig({ file });
-    const engine = await SchemaEngine.load(config.schemas.path || undefined);
+    const engine = await SchemaEngine.load(config.schemas);
     checkRuntime(config, engine.logTypes, file ?? '<embedded default>');
     log = createLogger(config.logLevel);
     relay = await Relay.start(config, { log, engine, configFile: file });
@@ -74,7 +74,7 @@ export async function runCommand(args: string[]): Promise<number> {
       void (async () => {
         try {
           const next = loadConfig({ file });
-          const engine = await SchemaEngine.load(next.schemas.path || undefined);
+          const engine = await SchemaEngine.load(next.schemas);
           checkRuntime(next, engine.logTypes, file ?? '<embedded default>');
           await relay.reload(next, engine);
         } catch (err) {

@@ -37,7 +37,7 @@ export const listenerSchema: JsonSchema = {
     name: str('Listener name, used as the `listener` label in metrics and logs.', undefined, { pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     host: str('Address to bind.', '0.0.0.0'),
     port: int('TCP port to listen on (0 picks a free port).', undefined, 0, 65535),
-    logType: str('Panther log type of every record on this listener, or `auto` to detect it per record.', 'auto'),
+    logType: str('Panther log type of every record on this listener (a bundled schema or one of schemas.include), or `auto` to detect it per record. SIGHUP changes it in place.', 'auto'),
     maxLineBytes: int('Longest accepted record in bytes; longer lines are rejected as line_too_long without being buffered.', MiB, 64, 64 * MiB),
     tls: obj('TLS on this listener (on when certFile is set). ZPA\'s TLS mode is mutual: by default a client must present a certificate chaining to caFile.', {
       certFile: str('PEM certificate chain the relay presents (for ZPA: one from a public root CA); empty = plain TCP. Re-read on SIGHUP.', ''),
@@ -64,6 +64,7 @@ export const configSchema: JsonSchema = {
     listeners: { type: 'array', minItems: 1, items: listenerSchema, description: 'The TCP listeners.' },
     schemas: obj('Where the Panther schemas come from.', {
       path: str('Directory of Panther schema YAML files; empty means the bundled schemas/.', ''),
+      include: { type: 'array', items: { type: 'string', minLength: 1, description: 'A directory of schema YAML files, or one file.' }, default: [], description: 'Custom schemas (directories or files, e.g. what `zpa-relay schema derive` writes) loaded beside the base set; a listener may name any of them and `auto` chooses among all. A name declared twice is refused, naming both files. Re-read on SIGHUP.' },
     }),
     repairs: obj('Fixes for known LSS output defects, applied before the schema check (each counted).', {
       stripSyslogPri: bool('Strip a leading syslog `<PRI>` prefix added by a syslog hop.', true),

@@ -92,7 +92,8 @@ export interface OutputConfig {
 
 export interface RelayConfig {
   readonly listeners: readonly ListenerConfig[];
-  readonly schemas: { readonly path: string };
+  /** The base schema directory ('' = bundled) and custom schemas loaded beside it (directories or files). */
+  readonly schemas: { readonly path: string; readonly include: readonly string[] };
   readonly repairs: { readonly stripSyslogPri: boolean; readonly emptyListToArray: boolean };
   readonly batch: { readonly maxBytes: number; readonly maxRecords: number; readonly maxWaitMs: number };
   readonly workers: { readonly threads: number; readonly engine: 'auto' | 'reference' | 'simdjson' };

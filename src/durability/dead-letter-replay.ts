@@ -216,12 +216,22 @@ export class DeadLetterReplay {
     else if (result === 'deleted') s.filesDeleted++;
   }
 
-  /** The check the relay's worker makes, against the record's log type, else its listener's, else auto. */
+  /**
+   * The check the relay's worker would make now: against its listener's log type as configured now (after a
+   * listener moved to a custom schema, e.g. Custom.ZPA.UserActivity, its stored records are checked against
+   * that), else the record's own log type, else auto-detection.
+   */
   private check(r: StoredRecord, bytes: Buffer): { verdict: Verdict; sendBytes: Buffer } {
     const { engine, listeners } = this.opts;
     const listener = listeners.get(r.listener);
     const logType =
-      r.logType !== null && engine.has(r.logType) ? r.logType : listener !== undefined && listener.logType !== 'auto' && engine.has(listener.logType) ? listener.logType : 'auto';
+      listener !== undefined && listener.logType !== 'auto' && engine.has(listener.logType)
+        ? listener.logType
+        : listener !== undefined && listener.logType === 'auto'
+          ? 'auto'
+          : r.logType !== null && engine.has(r.logType)
+            ? r.logType
+            : 'auto';
     const max = listener?.maxLineBytes ?? this.opts.defaultMaxLineBytes;
     if (bytes.length > max) return { verdict: lineTooLong(logType === 'auto' ? null : logType, bytes.length, max), sendBytes: bytes };
     const { verdict, repairedLine } = engine.checkLine(bytes.toString('utf8'), logType);

@@ -259,6 +259,17 @@ export class DeadLetterStore {
   }
 
   /**
+   * Closes the active file after the writes before it (the next write opens a new one), so that
+   * `dead-letter replay`, which works on closed files, can take its records: the relay does so on a config
+   * reload, when an operator has typically just fixed the schema.
+   */
+  async rotate(): Promise<void> {
+    const done = this.tail.then(() => this.closeActive());
+    this.tail = done.catch(() => undefined);
+    await done;
+  }
+
+  /**
    * The relay is stopping: records waiting for room, and those that come while it drains, are written past
    * maxBytes rather than lost with the process (bounded by what the App Connectors send during the drain).
    */

@@ -5,16 +5,19 @@
  */
 import { RelayError } from '../errors.js';
 
-/** Reads zpa_relay_records_received_total from a relay's /metrics, summed over listeners, by log type. */
-export async function receivedByLogType(url: string): Promise<Map<string, number>> {
-  let text: string;
+/** A relay's /metrics text; RelayError ZPA_ERR_METRICS_READ when it cannot be read. */
+export async function readRelayMetrics(url: string): Promise<string> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    text = await res.text();
+    return await res.text();
   } catch (err) {
     throw new RelayError('ZPA_ERR_METRICS_READ', `cannot read relay metrics from ${url}: ${(err as Error).message}`);
   }
+}
+
+/** zpa_relay_records_received_total in /metrics `text` (read from `url`), summed over listeners, by log type. */
+export function receivedFromMetrics(text: string, url: string): Map<string, number> {
   const m = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('zpa_relay_records_received_total{')) continue;

@@ -273,6 +273,7 @@ export class CompiledSchema {
   readonly requiredNames: readonly string[];
   /** Top-level keys whose number literals must be read exactly (every type but float and json). */
   readonly exactKeys: ReadonlySet<string>;
+  private readonly fieldSet: ReadonlySet<string>;
 
   constructor(spec: SchemaSpec) {
     this.name = spec.schema;
@@ -282,6 +283,17 @@ export class CompiledSchema {
     this.fieldNames = this.fields.map((f) => f.name);
     this.requiredNames = this.fields.filter((f) => f.required).map((f) => f.name);
     this.exactKeys = new Set(this.fields.filter((f) => f.spec.type !== 'float' && f.spec.type !== 'json').map((f) => f.name));
+    this.fieldSet = new Set(this.fieldNames);
+  }
+
+  /**
+   * The top-level keys of a parsed record that this schema lacks (Panther drops them), or undefined when it
+   * has none. Only the top level: inside an object field, extra keys are that field's business.
+   */
+  unknownKeys(obj: Record<string, unknown>): string[] | undefined {
+    let out: string[] | undefined;
+    for (const k of Object.keys(obj)) if (!this.fieldSet.has(k)) (out ??= []).push(k);
+    return out;
   }
 
   /**

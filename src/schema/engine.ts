@@ -13,9 +13,9 @@ import { parseExact } from './json-exact.js';
 import { repairEmptyLists, syslogPriLength } from './lss-repairs.js';
 import type { RepairName, RepairOptions } from './lss-repairs.js';
 import { hasRiskyNumber } from './number-scan.js';
-import { bundledSchemaDir } from './package-root.js';
 import { fieldFailureVerdict, noSchemaAcceptsVerdict, rejectedVerdict as rejected } from './rejection.js';
-import { loadSchemaDir, parseSchemaSources } from './schema-loader.js';
+import { parseSchemaSources } from './schema-loader.js';
+import { loadSchemaSet, schemaLocations, type SchemaLocations } from './schema-set.js';
 import type { SchemaSource } from './schema-loader.js';
 import type { SchemaSpec } from './schema-model.js';
 import { formatPantherTime } from './time-civil.js';
@@ -31,6 +31,8 @@ export interface CheckOutcome {
   repairs: readonly RepairName[];
   /** The text actually checked (and to be forwarded) when a repair changed it. */
   repairedLine?: string;
+  /** An accepted record's top-level keys its schema lacks (Panther drops them); absent when none. */
+  unknownFields?: readonly string[];
 }
 
 /** Engine options. */
@@ -87,11 +89,17 @@ export class SchemaEngine {
   }
 
   /**
-   * Loads every schema file of `dir` (default: the bundled `schemas/` of this package, found from this
-   * module's location so it works from `dist/`). Throws RelayError ZPA_ERR_SCHEMA_READ/ZPA_ERR_SCHEMA_INVALID.
+   * Loads every schema file of `where`: a directory, or a location set (schemas.path plus schemas.include);
+   * default: the bundled `schemas/` of this package, found from this module's location so it works from
+   * `dist/`. Throws RelayError ZPA_ERR_SCHEMA_READ/ZPA_ERR_SCHEMA_INVALID.
    */
-  static async load(dir?: string, opts?: EngineOptions): Promise<SchemaEngine> {
-    return new SchemaEngine(await loadSchemaDir(dir ?? bundledSchemaDir()), opts);
+  static async load(where?: string | SchemaLocations, opts?: EngineOptions): Promise<SchemaEngine> {
+    return new SchemaEngine(await loadSchemaSet(schemaLocations(where)), opts);
+  }
+
+  /** Builds an engine from schemas already read and validated (schema-set.ts). */
+  static fromSpecs(specs: readonly SchemaSpec[], opts?: EngineOptions): SchemaEngine {
+    return new SchemaEngine(specs, opts);
   }
 
   /** Builds an engine from in-memory schema texts (tests, embedding). Same errors as `load`. */
@@ -208,13 +216,13 @@ export class SchemaEngine {
     if (parsed.error !== undefined) return { outcome: { verdict: parsed.error, ...base } };
     const obj = parsed.obj!;
     if (target !== undefined) {
-      return { outcome: { verdict: this.verdictFor(target, obj), ...base }, schema: target, obj };
+      return { outcome: withUnknownFields({ verdict: this.verdictFor(target, obj), ...base }, target, obj), schema: target, obj };
     }
     let closest: { name: string; verdict: Verdict } | undefined;
     for (const schema of this.autoOrder) {
       if (!schema.hasRequired(obj)) continue;
       const verdict = this.verdictFor(schema, obj);
-      if (verdict.status === 'accepted') return { outcome: { verdict, ...base }, schema, obj };
+      if (verdict.status === 'accepted') return { outcome: withUnknownFields({ verdict, ...base }, schema, obj), schema, obj };
       closest ??= { name: schema.name, verdict };
     }
     return { outcome: { verdict: noSchemaAcceptsVerdict(closest), ...base } };
@@ -237,4 +245,12 @@ export class SchemaEngine {
     }
     return fieldFailureVerdict(schema.name, checkResult.code, checkResult.path, failure.value, failure.expected);
   }
+}
+
+/** Adds an accepted record's unknown top-level fields to its outcome (counted by the worker, sampled for `schema derive`). */
+function withUnknownFields(outcome: CheckOutcome, schema: CompiledSchema, obj: Record<string, unknown>): CheckOutcome {
+  if (outcome.verdict.status !== 'accepted') return outcome;
+  const unknown = schema.unknownKeys(obj);
+  if (unknown !== undefined) outcome.unknownFields = unknown;
+  return outcome;
 }

@@ -28,12 +28,13 @@ export function fieldFailureVerdict(logType: string, code: CheckCode, path: stri
 
 /**
  * The verdict of auto-detection finding no schema: `closest` is the first schema (in detection order) that
- * had all its required fields and still refused the record, when there was one.
+ * had all its required fields and still refused the record, when there was one. When that schema failed on a
+ * field, the verdict names it in `field` (the message names the schema), as a typed check's verdict does.
  */
 export function noSchemaAcceptsVerdict(closest?: { readonly name: string; readonly verdict: Verdict }): RejectedVerdict {
-  const why =
-    closest === undefined || closest.verdict.status !== 'rejected'
-      ? 'no schema has all its required fields present'
-      : `closest: ${closest.name} rejected it (${closest.verdict.reason}: ${closest.verdict.message})`;
-  return rejectedVerdict(null, 'unknown_log_type', `no loaded schema accepts the record; ${why}`);
+  if (closest === undefined || closest.verdict.status !== 'rejected') {
+    return rejectedVerdict(null, 'unknown_log_type', 'no loaded schema accepts the record; no schema has all its required fields present');
+  }
+  const v = closest.verdict;
+  return rejectedVerdict(null, 'unknown_log_type', `no loaded schema accepts the record; closest: ${closest.name} rejected it (${v.reason}: ${v.message})`, v.field);
 }

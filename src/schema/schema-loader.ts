@@ -4,12 +4,15 @@
  * Panther schema is ZPA_ERR_SCHEMA_INVALID. The message is the first problem (naming file and field), and
  * `details` lists them all.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { RelayError } from '../errors.js';
 import type { SchemaSpec } from './schema-model.js';
 import { validateSchemaDocument } from './schema-validator.js';
+
+/** Panther's schema-test files, kept beside the schemas they test. */
+export const TEST_FILE_RE = /_tests\.ya?ml$/i;
 
 /** One schema file's name (as shown in messages) and text. */
 export interface SchemaSource {
@@ -48,20 +51,37 @@ export function parseSchemaSources(sources: readonly SchemaSource[]): SchemaSpec
   return specs;
 }
 
-/** Reads every `*.yaml`/`*.yml` file of `dir` (sorted by name) and parses them. */
-export async function loadSchemaDir(dir: string): Promise<SchemaSpec[]> {
-  const shown = path.relative(process.cwd(), dir) || dir;
+/** A path as messages show it: relative to the working directory when below it, else absolute. */
+function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? p : rel.startsWith('..') ? path.resolve(p) : rel;
+}
+
+/**
+ * Reads the schema files at `location`: a directory (every `*.yaml`/`*.yml` file in it but `*_tests.yml`, sorted by name) or a
+ * single file. Throws ZPA_ERR_SCHEMA_READ naming the location when nothing can be read there.
+ */
+export async function readSchemaSources(location: string): Promise<SchemaSource[]> {
+  const shown = shownPath(location);
   let names: string[];
+  let dir = location;
   try {
-    names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    if ((await stat(location)).isDirectory()) {
+      // Panther's schema-test files (`*_tests.yml`, what `schema derive` writes beside a schema) are not schemas.
+      names = (await readdir(location)).filter((n) => /\.ya?ml$/i.test(n) && !TEST_FILE_RE.test(n)).sort();
+    } else {
+      dir = path.dirname(location);
+      names = [path.basename(location)];
+    }
   } catch (err) {
-    throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: cannot read the schema directory: ${(err as Error).message}`);
+    throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: cannot read the schemas: ${(err as Error).message}`);
   }
-  if (names.length === 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: no schema files (*.yaml) in the directory`);
+  if (names.length === 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', `${shown}: no schema files (*.yaml, *.yml) in the directory`);
   const sources: SchemaSource[] = [];
   const problems: string[] = [];
+  const shownDir = dir === location ? shown : shownPath(dir);
   for (const name of names) {
-    const file = path.join(shown, name);
+    const file = path.join(shownDir, name);
     try {
       sources.push({ file, text: await readFile(path.join(dir, name), 'utf8') });
     } catch (err) {
@@ -69,5 +89,10 @@ export async function loadSchemaDir(dir: string): Promise<SchemaSpec[]> {
     }
   }
   if (problems.length > 0) throw new RelayError('ZPA_ERR_SCHEMA_READ', summarise(problems), problems);
-  return parseSchemaSources(sources);
+  return sources;
+}
+
+/** Reads every `*.yaml`/`*.yml` file of `dir` (or the one file `dir` names) and parses them. */
+export async function loadSchemaDir(dir: string): Promise<SchemaSpec[]> {
+  return parseSchemaSources(await readSchemaSources(dir));
 }

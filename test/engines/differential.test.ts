@@ -1,6 +1,7 @@
 /**
  * The simdjson engine against the reference engine: identical verdict, reason, field, log type, rejection
- * message and event time on every sample of ../shared/samples, on a matrix of every fixture value under every Panther type and
+ * message and event time on every record of test/fixtures/lss and of ../shared/samples (where it is
+ * beside the clone), on a matrix of every fixture value under every Panther type and
  * time format, and on generated and mutated LSS records (DIFF_RECORDS, default 100,000). Requires the native
  * addon: on a machine where `npm install` could not build it, this test fails, on purpose.
  */
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SAMPLES_DIR } from '../helpers/repo.js';
+import { FIXTURES_DIR, SAMPLES_DIR, SAMPLES_MISSING } from '../helpers/repo.js';
 import { createEngine } from '../../workers/engines/create-engine.js';
 import type { ReferenceEngine } from '../../workers/engines/reference-engine.js';
 import { SimdjsonEngine } from '../../workers/engines/simdjson-engine.js';
@@ -16,6 +17,8 @@ import { DiffStats, compareEngines } from './compare.js';
 import { RAW_VALUES, fixtureSchemas } from './fixtures.js';
 import { RecordMutator } from './mutate.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
+import { LINE_ACCEPTED, type BatchEngine } from '../../workers/engines/engine-types.js';
+import { OTHER_FIELD, UnknownFieldTally, type UnknownFieldCount } from '../../workers/unknown-field-tally.js';
 
 const RECORDS = Number(process.env['DIFF_RECORDS'] ?? 100_000);
 
@@ -40,15 +43,20 @@ function report(label: string, s: DiffStats): void {
   assert.deepEqual(s.mismatches, [], `${label}: the engines differ`);
 }
 
-test('every sample line, under its own and every other log type and auto', { timeout: 60_000 }, async () => {
+/** Every record of a directory of .log files, under its own and every other log type and auto. */
+async function compareRecords(label: string, dir: string, fewest: number): Promise<void> {
   const { simd, ref } = await engines();
-  const lines = files(SAMPLES_DIR).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
-  assert.ok(lines.length >= 20, `found ${lines.length} sample lines`);
+  const lines = files(dir).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
+  assert.ok(lines.length >= fewest, `found ${lines.length} lines in ${dir}`);
   const stats = new DiffStats();
   for (const lt of ['auto', ...ref.logTypes]) compareEngines(simd, ref, lines, lt, stats);
-  report('samples', stats);
-  assert.ok(stats.decided > stats.lines / 2, 'most sample lines are decided natively');
-});
+  report(label, stats);
+  assert.ok(stats.decided > stats.lines / 2, 'most lines are decided natively');
+}
+
+test('every record of test/fixtures/lss, under its own and every other log type and auto', { timeout: 60_000 }, () => compareRecords('fixtures/lss', FIXTURES_DIR, 20));
+
+test('every sample line, under its own and every other log type and auto', { timeout: 60_000, skip: SAMPLES_MISSING }, () => compareRecords('samples', SAMPLES_DIR, 20));
 
 test('fixture matrix: every value under every type, time format and nesting, required or not', { timeout: 60_000 }, async () => {
   const { simd, ref } = await engines({ sources: fixtureSchemas() });
@@ -173,4 +181,54 @@ test('line_too_long and framing (CRLF, empty lines, no final newline) match', as
   report('framing', stats);
   const data = Buffer.from('{"x":1}\r\n\n{"y":2}');
   assert.deepEqual([...simd.checkBatch(data, 'auto', 100).ends], [...ref.checkBatch(data, 'auto', 100).ends]);
+});
+
+/** Checks `batches` with `engine` and counts unknown fields the way the worker does, naming at most `maxNames`. */
+function unknownCounts(engine: BatchEngine, batches: readonly Buffer[], logType: string, maxNames: number): UnknownFieldCount[] {
+  const tally = new UnknownFieldTally(maxNames);
+  const rows = new Map<string, number>();
+  for (const b of batches) {
+    const v = engine.checkBatch(b, logType, 1 << 20);
+    const batch = tally.batch(v.unknownSets);
+    for (let i = 0; i < v.count; i++) if (v.status[i] === LINE_ACCEPTED) batch.add(v.unknownSet[i]!);
+    for (const [lt, f, n] of batch.counts()) rows.set(`${lt}\0${f}`, (rows.get(`${lt}\0${f}`) ?? 0) + n);
+  }
+  return [...rows].map(([k, n]) => [...(k.split('\0') as [string, string]), n] as UnknownFieldCount).sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1));
+}
+
+// Pins zpa_relay_unknown_fields_total: lines the native checker decides and lines it delegates (a <PRI>
+// prefix) feed one count, which must be the reference's: the same names, once per record (a repeated key
+// too), integer-like keys (which JSON.parse lists first) named in the same order, and `other` past the bound
+// (64 here: the worker's own bound is larger, the metric's is the main thread's).
+test('unknown fields: both engines give the same counts, names and bound', async () => {
+  const { simd, ref } = await engines();
+  const gen = new LssGenerator(9);
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const extra = Array.from({ length: i % 7 === 0 ? 70 : 3 }, (_, k) => {
+      const n = (i * 13 + k) % 90;
+      return `"${n % 4 === 0 ? n : `X${n}`}": ${k}`;
+    });
+    let l = gen.userActivity().replace('{', `{${extra.join(', ')}, `);
+    if (i % 5 === 0) l = `<14>${l}`;
+    if (i % 11 === 0) l = l.replace('{', '{"Hostname": "h", "Hostname": "again", "Pl\\u0061tform": "x", ');
+    lines.push(l);
+  }
+  const batches: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += 50) batches.push(Buffer.from(lines.slice(i, i + 50).join('\n') + '\n'));
+  for (const lt of ['Zscaler.ZPA.UserActivity', 'auto']) {
+    const stats = new DiffStats();
+    for (const b of batches) compareEngines(simd, ref, b.toString().split('\n').filter(Boolean), lt, stats);
+    report(`unknown fields (${lt})`, stats);
+    assert.ok(stats.delegated > 0 && stats.decided > stats.delegated, 'both paths are exercised');
+    const native = unknownCounts(simd, batches, lt, 64);
+    assert.deepEqual(native, unknownCounts(ref, batches, lt, 64));
+    assert.deepEqual(unknownCounts(simd, batches, lt, 1024), unknownCounts(ref, batches, lt, 1024));
+    const count = (f: string) => native.find((r) => r[1] === f)?.[2] ?? 0;
+    assert.equal(count('Hostname'), Math.ceil(400 / 11), 'a repeated key counts once per record');
+    assert.equal(count('Platform'), Math.ceil(400 / 11), 'an escaped key counts under its decoded name');
+    assert.equal(count('PRASessionType'), 400);
+    assert.ok(count(OTHER_FIELD) > 0, 'past 64 names the rest count as other');
+    assert.equal(native.filter((r) => r[1] !== OTHER_FIELD).length, 64);
+  }
 });

@@ -20,7 +20,8 @@ function task(data: Buffer, engine: BatchTask['engine'], logType: string): Batch
 
 /**
  * The result without Piscina's transfer wrapper, with the packed rejections unpacked and the dead-letter lines
- * decompressed and parsed for comparison (less `time`: when each run refused them).
+ * decompressed and parsed for comparison, and so are the unknown-field sample's lines (less `time`: when each
+ * run refused or sampled them).
  */
 async function run(data: Buffer, engine: BatchTask['engine'], logType: string): Promise<Record<string, unknown>> {
   const wrapped = (await checkBatch(task(data, engine, logType))) as unknown as Record<symbol, BatchResult>;
@@ -33,6 +34,10 @@ async function run(data: Buffer, engine: BatchTask['engine'], logType: string): 
     eventTimes: [...r.eventTimes],
     rejected: r.rejected.byteLength > 0 ? unpack(Buffer.from(r.rejected)) : [],
     deadLetters: r.deadLetters === undefined ? [] : deadLetterEntries(r.deadLetters).map(({ time: _time, ...rest }) => rest),
+    unknownSample: (r.unknownSample ?? []).map(({ entry, ...rest }) => {
+      const { time: _time, ...kept } = JSON.parse(entry) as Record<string, unknown>;
+      return { ...rest, entry: kept };
+    }),
   };
 }
 
@@ -52,6 +57,7 @@ test('worker: reference and simdjson engines give identical batch results', asyn
     const ref = await run(data, 'reference', logType);
     const simd = await run(data, 'simdjson', logType);
     assert.ok((ref['ends'] as number[]).length > 100, 'some records are accepted');
+    assert.ok((ref['unknownFields'] as unknown[]).length > 0 && (ref['unknownSample'] as unknown[]).length > 0, 'unknown fields are counted and sampled');
     assert.deepEqual(simd, ref, logType);
   }
 });

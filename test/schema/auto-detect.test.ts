@@ -4,24 +4,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { SchemaEngine } from '../../src/schema/engine.js';
-import { bundledEngine, engineWith, samplesDir } from './helpers.js';
+import { FIXTURES_DIR } from '../helpers/repo.js';
+import { bundledEngine, engineWith } from './helpers.js';
+import { lineOf } from './pinned-verdicts.js';
 import { LssGenerator } from '../../bench/lss/generate.js';
-
-function firstLine(rel: string): string {
-  return readFileSync(path.join(samplesDir(), rel), 'utf8').split('\n')[0]!;
-}
 
 test('each ZPA record type is detected as its own log type', async () => {
   const engine = await bundledEngine();
   const cases: Array<[string, string]> = [
     [new LssGenerator(7).userActivity(), 'Zscaler.ZPA.UserActivity'],
-    [readFileSync(path.join(samplesDir(), 'elastic_integrations/user_status.log'), 'utf8').split('\n')[2]!, 'Zscaler.ZPA.UserStatus'],
-    [firstLine('zscaler_help_docs/app_connector_status.log'), 'Zscaler.ZPA.AppConnectorStatus'],
-    [firstLine('zscaler_help_docs/app_connector_metrics.log'), 'Zscaler.ZPA.AppConnectorMetrics'],
-    [firstLine('splunk_sc4s/audit.log'), 'Zscaler.ZPA.AuditLog'],
+    [lineOf(FIXTURES_DIR, 'user-status.log:1'), 'Zscaler.ZPA.UserStatus'],
+    [lineOf(FIXTURES_DIR, 'app-connector-status.log:1'), 'Zscaler.ZPA.AppConnectorStatus'],
+    [lineOf(FIXTURES_DIR, 'app-connector-metrics.log:1'), 'Zscaler.ZPA.AppConnectorMetrics'],
+    [lineOf(FIXTURES_DIR, 'audit.log:3'), 'Zscaler.ZPA.AuditLog'],
+    // Repaired records are detected after the repair: a syslog prefix, the old template's empty lists.
+    [lineOf(FIXTURES_DIR, 'user-activity.log:3'), 'Zscaler.ZPA.UserActivity'],
+    [lineOf(FIXTURES_DIR, 'user-status.log:3'), 'Zscaler.ZPA.UserStatus'],
   ];
   for (const [line, want] of cases) {
     const v = engine.checkLine(line, 'auto').verdict;

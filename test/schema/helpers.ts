@@ -19,9 +19,6 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The shared, read-only public samples. */
-export const samplesDir = (): string => path.join(repoRoot(), '..', 'shared', 'samples');
-
 let bundled: Promise<SchemaEngine> | undefined;
 
 /** The engine with the bundled schemas (loaded once per test file). */

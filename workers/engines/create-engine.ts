@@ -6,8 +6,8 @@ import { CompiledSchema } from '../../src/schema/compiler.js';
 import { autoDetectOrder } from '../../src/schema/auto-detect.js';
 import { SchemaEngine } from '../../src/schema/engine.js';
 import type { RepairOptions } from '../../src/schema/engine.js';
-import { bundledSchemaDir } from '../../src/schema/package-root.js';
-import { loadSchemaDir, parseSchemaSources } from '../../src/schema/schema-loader.js';
+import { parseSchemaSources } from '../../src/schema/schema-loader.js';
+import { loadSchemaSet } from '../../src/schema/schema-set.js';
 import type { SchemaSource } from '../../src/schema/schema-loader.js';
 import type { SchemaSpec } from '../../src/schema/schema-model.js';
 import type { BatchEngine, EngineChoice, EngineName } from './engine-types.js';
@@ -29,9 +29,11 @@ export function simdjsonUnavailableReason(): string | undefined {
   return loadNativeAddon().problem;
 }
 
-/** Where the schemas come from: a directory (default: the bundled schemas/) or in-memory sources. */
+/** Where the schemas come from: a directory (default: the bundled schemas/) plus includes, or in-memory sources. */
 export interface EngineSource {
   schemasDir?: string;
+  /** Locations loaded beside schemasDir (schemas.include, or check's repeated --schemas). */
+  include?: readonly string[];
   sources?: readonly SchemaSource[];
   repairs?: Partial<RepairOptions>;
 }
@@ -48,13 +50,10 @@ export class EngineUnavailableError extends Error {
  */
 export async function createEngine(choice: EngineChoice, source: EngineSource = {}): Promise<BatchEngine> {
   const opts = source.repairs === undefined ? undefined : { repairs: source.repairs };
-  let specs: SchemaSpec[] | undefined;
-  let schemaEngine: SchemaEngine;
-  if (source.sources !== undefined) {
-    schemaEngine = SchemaEngine.fromSchemas([...source.sources], opts);
-  } else {
-    schemaEngine = await SchemaEngine.load(source.schemasDir, opts);
-  }
+  // Read once: the reference engine and the native plan are built from the same specs.
+  const specs: SchemaSpec[] =
+    source.sources !== undefined ? parseSchemaSources(source.sources) : await loadSchemaSet({ path: source.schemasDir ?? '', include: source.include ?? [] });
+  const schemaEngine = SchemaEngine.fromSpecs(specs, opts);
   const reference = new ReferenceEngine(schemaEngine);
   if (choice === 'reference') return reference;
   const { addon, problem } = loadNativeAddon();
@@ -62,7 +61,6 @@ export async function createEngine(choice: EngineChoice, source: EngineSource = 
     if (choice === 'simdjson') throw new EngineUnavailableError(`the simdjson engine is not available: ${problem}`);
     return reference;
   }
-  specs = source.sources !== undefined ? parseSchemaSources(source.sources) : await loadSchemaDir(source.schemasDir ?? bundledSchemaDir());
   const order = autoDetectOrder(specs.map((s) => new CompiledSchema(s))).map((s) => s.name);
   const plan = buildNativePlan(specs, schemaEngine.logTypes, order);
   return new SimdjsonEngine(addon, addon.compile(plan.json), reference, plan.values);

@@ -16,6 +16,13 @@ export const LINE_ACCEPTED = 0;
 export const LINE_REJECTED = 1;
 export const LINE_TOO_LONG = 3;
 
+/** A distinct set of unknown top-level fields among a batch's accepted records (see BatchVerdicts). */
+export interface UnknownFieldSet {
+  readonly logType: string;
+  /** The fields, each once: top-level keys of the record that the log type's schema lacks (Panther drops them). */
+  readonly names: readonly string[];
+}
+
 /**
  * The verdicts of one batch. A line is framed as workers/check-batch.ts always did: split at '\n', one '\r'
  * before it dropped, empty lines skipped. An accepted line without an entry in `outcomes` is forwarded as
@@ -32,6 +39,12 @@ export interface BatchVerdicts {
   readonly eventTimes: Float64Array;
   readonly logTypes: readonly string[];
   readonly outcomes: ReadonlyMap<number, CheckOutcome>;
+  /**
+   * Per line, the index in `unknownSets` of the fields an accepted record carries that its schema lacks; -1
+   * for a record without any, and for every line not accepted. Records of one stream mostly share one set.
+   */
+  readonly unknownSet: Int32Array;
+  readonly unknownSets: readonly UnknownFieldSet[];
 }
 
 /** A loaded engine. */

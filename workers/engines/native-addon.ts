@@ -35,6 +35,10 @@ export interface NativeBatch {
   readonly specId: Int32Array;
   /** Dotted path of that failure for each rejected line, in line order ('' when none). */
   readonly paths: string[];
+  /** Per line, the index in `unknownSets` of an accepted record's unknown top-level keys; -1 when none or not accepted. */
+  readonly unknownSet: Int32Array;
+  /** The batch's distinct sequences of unknown keys: [schema index, keys in document order, repeats included]. */
+  readonly unknownSets: Array<[number, string[]]>;
 }
 
 /** An opaque compiled plan; usable only on the thread that compiled it. */

@@ -5,6 +5,7 @@
 import type { CheckOutcome, SchemaEngine } from '../../src/schema/engine.js';
 import type { BatchEngine, BatchVerdicts } from './engine-types.js';
 import { LINE_ACCEPTED, LINE_REJECTED, LINE_TOO_LONG } from './engine-types.js';
+import { UnknownFieldSets } from './unknown-field-sets.js';
 
 /** Wraps a loaded SchemaEngine as a BatchEngine. */
 export class ReferenceEngine implements BatchEngine {
@@ -39,6 +40,8 @@ export class ReferenceEngine implements BatchEngine {
     const typeIndex: number[] = [];
     const eventTimes: number[] = [];
     const outcomes = new Map<number, CheckOutcome>();
+    const unknownSet: number[] = [];
+    const sets = new UnknownFieldSets();
     let start = 0;
     while (start < buf.length) {
       let nl = buf.indexOf(0x0a, start);
@@ -55,6 +58,7 @@ export class ReferenceEngine implements BatchEngine {
         status.push(LINE_TOO_LONG);
         typeIndex.push(-1);
         eventTimes.push(NaN);
+        unknownSet.push(-1);
         continue;
       }
       const outcome = this.checkLine(buf.subarray(lineStart, end), logType);
@@ -63,10 +67,12 @@ export class ReferenceEngine implements BatchEngine {
       if (v.status === 'accepted') {
         status.push(LINE_ACCEPTED);
         eventTimes.push(v.eventTime);
+        unknownSet.push(outcome.unknownFields === undefined ? -1 : sets.add(v.logType, outcome.unknownFields));
         if (outcome.repairs.length > 0) outcomes.set(i, outcome);
       } else {
         status.push(LINE_REJECTED);
         eventTimes.push(NaN);
+        unknownSet.push(-1);
         outcomes.set(i, outcome);
       }
     }
@@ -79,6 +85,8 @@ export class ReferenceEngine implements BatchEngine {
       eventTimes: Float64Array.from(eventTimes),
       logTypes: this.logTypes,
       outcomes,
+      unknownSet: Int32Array.from(unknownSet),
+      unknownSets: sets.sets,
     };
   }
 }

@@ -19,6 +19,7 @@ import { LINE_ACCEPTED, LINE_REJECTED } from './engine-types.js';
 import type { NativeAddon, NativeBatch, NativeHandle } from './native-addon.js';
 import { NATIVE_ACCEPTED, NATIVE_REJECTED, NATIVE_TOO_LONG, NATIVE_UNKNOWN_LOG_TYPE } from './native-addon.js';
 import type { ReferenceEngine } from './reference-engine.js';
+import { UnknownFieldSets } from './unknown-field-sets.js';
 
 const MAX_U32 = 0xffffffff;
 const NO_REPAIRS: readonly RepairName[] = Object.freeze([]);
@@ -58,8 +59,11 @@ export class SimdjsonEngine implements BatchEngine {
     const r = this.nativeBatch(data, logType, maxLineBytes);
     // An unknown log type is refused by the reference with its own message; the relay never sends one.
     if (r === undefined) return this.reference.checkBatch(data, logType, maxLineBytes);
-    const { count, starts, ends, status, typeIndex, eventMs } = r;
+    const { count, starts, ends, status, typeIndex, eventMs, unknownSet } = r;
     const outcomes = new Map<number, CheckOutcome>();
+    // The native sets keep their indices (repeated keys dropped); a delegated line's fields are added after them.
+    const sets = new UnknownFieldSets();
+    for (const [type, names] of r.unknownSets) sets.sets.push({ logType: this.logTypes[type]!, names: names.length > 1 ? [...new Set(names)] : names });
     let now = NaN;
     let rejectedSeen = 0;
     let buf: Buffer | undefined;
@@ -85,8 +89,9 @@ export class SimdjsonEngine implements BatchEngine {
       typeIndex[i] = v.logType === null ? -1 : (this.typeIndexOf.get(v.logType) ?? -1);
       status[i] = v.status === 'accepted' ? LINE_ACCEPTED : LINE_REJECTED;
       eventMs[i] = v.status === 'accepted' ? v.eventTime : NaN;
+      unknownSet[i] = v.status === 'accepted' && outcome.unknownFields !== undefined ? sets.add(v.logType, outcome.unknownFields) : -1;
     }
-    return { count, starts, ends, status, typeIndex, eventTimes: eventMs, logTypes: this.logTypes, outcomes };
+    return { count, starts, ends, status, typeIndex, eventTimes: eventMs, logTypes: this.logTypes, outcomes, unknownSet, unknownSets: sets.sets };
   }
 
   checkLine(line: Uint8Array, logType: string): CheckOutcome {
@@ -95,7 +100,12 @@ export class SimdjsonEngine implements BatchEngine {
     const v = this.checkBatch(line, logType, MAX_U32);
     const outcome = v.outcomes.get(0);
     if (outcome !== undefined) return outcome;
-    return { verdict: { status: 'accepted', logType: this.logTypes[v.typeIndex[0]!]!, eventTime: v.eventTimes[0]! }, repairs: [] };
+    const set = v.unknownSet[0]!;
+    return {
+      verdict: { status: 'accepted', logType: this.logTypes[v.typeIndex[0]!]!, eventTime: v.eventTimes[0]! },
+      repairs: [],
+      ...(set >= 0 ? { unknownFields: v.unknownSets[set]!.names } : {}),
+    };
   }
 
   /**
