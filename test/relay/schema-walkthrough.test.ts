@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPantherStandin } from '../helpers/panther-standin.js';
@@ -53,6 +53,10 @@ test('walkthrough: dead-lettered policy names -> report -> derive -> schema test
     const derive = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--config', cfg, '--out', 'custom-schemas'], { cwd: dir });
     assert.equal(derive.code, 0, derive.stderr + derive.stdout);
     assert.match(derive.stdout, /changed: Policy: bigint -> string \(30 records/);
+    // The store's compressed files work as record files too (copied off the machine, say).
+    const storeFiles = readdirSync(join(dir, 'dl')).filter((f) => /\.jsonl\.gz(\.open)?$/.test(f)).map((f) => join(dir, 'dl', f));
+    const fromFiles = await runBin(['schema', 'derive', '--log-type', 'Zscaler.ZPA.UserActivity', '--no-store', '--out', 'from-files', ...storeFiles], { cwd: dir });
+    assert.match(fromFiles.stdout, /records examined: 30 \(dead-letter store 0, sample 0, files 30\)/, fromFiles.stderr);
     const schemaTest = await runBin(['schema', 'test', 'custom-schemas'], { cwd: dir });
     assert.equal(schemaTest.code, 0, schemaTest.stdout + schemaTest.stderr);
 

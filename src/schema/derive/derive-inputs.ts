@@ -10,9 +10,10 @@
  * the old template's `"Key": ,` made `[]`). Records no schema can take are counted and left out.
  */
 import { createReadStream } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RelayError } from '../../errors.js';
-import { isTruncated, listStoreFiles, parseStoredLine, recordBytes, scanStore, type StoredRecord } from '../../durability/dead-letter-reader.js';
+import { isCompressedFile, isTruncated, listStoreFiles, parseStoredLine, readStoreFile, recordBytes, scanStore, type StoredRecord } from '../../durability/dead-letter-reader.js';
 import { readUnknownFieldSample, type UnknownFieldSampleRecord } from '../../durability/unknown-field-sample-reader.js';
 import { parseSampleEntry } from '../../durability/unknown-field-sample-entry.js';
 import { repairEmptyLists, syslogPriLength, type RepairOptions } from '../lss-repairs.js';
@@ -103,6 +104,15 @@ export async function gatherRecords(opts: GatherOptions): Promise<Gathered> {
 
   for (const file of opts.files) {
     try {
+      // A compressed dead-letter file (`dl-*.jsonl.gz`) is read through the store's frame reader.
+      if (isCompressedFile(basename(file))) {
+        const lines = await readStoreFile(dirname(file), basename(file), true);
+        if (lines === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+        for (const line of lines) {
+          if (line.record !== undefined && belongs(line.record, opts) && take(line.record)) fromFiles++;
+        }
+        continue;
+      }
       await readLines(file, (text) => {
         const stored = parseStoredLine(text);
         if (stored !== undefined && typeof stored.listener === 'string') {
