@@ -32,14 +32,15 @@ const MAX_POINTS = 1200;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** About `count` round tick values from lo to hi (1, 2 or 5 times a power of ten apart). */
+/** About `count` round tick values (1, 2 or 5 times a power of ten apart) from lo up to the first at or above hi. */
 export function ticks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  const top = Math.ceil(hi / step - 1e-9) * step;
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= top + step * 1e-9; v += step) out.push(Math.round(v / step) * step + 0); // + 0: no -0 label
   return out;
 }
 

@@ -134,7 +134,8 @@ ${lineChart({ title: 'Ingestion paused by backpressure', unit: '% of each second
 function soakSection(k: SoakResult, step: StepResult | undefined): string {
   const fit = k.rss;
   const tenths = step?.tenths ?? [];
-  const rows = tenths.map((t, i) => `<tr><td>${i + 1}</td><td>${(t.fromS / 60).toFixed(1)}-${(t.toS / 60).toFixed(1)}</td><td>${t.probes}</td><td>${t.p50Ms?.toFixed(0) ?? '-'}</td><td>${t.p99Ms?.toFixed(0) ?? '-'}</td></tr>`).join('\n');
+  const clock = (sec: number) => `${Math.floor(sec / 60)}:${String(Math.round(sec % 60)).padStart(2, '0')}`;
+  const rows = tenths.map((t, i) => `<tr><td>${i + 1}</td><td>${clock(t.fromS)}-${clock(t.toS)}</td><td>${t.probes}</td><td>${t.p50Ms?.toFixed(0) ?? '-'}</td><td>${t.p99Ms?.toFixed(0) ?? '-'}</td></tr>`).join('\n');
   const overlay = fit === null || step === undefined ? [] : [{ name: `fit after warm-up: ${fit.slopeMbPerHour.toFixed(1)} MB/h`, from: [fit.fromS, fit.interceptMb + (fit.slopeMbPerHour * fit.fromS) / 3600] as [number, number], to: [fit.toS, fit.interceptMb + (fit.slopeMbPerHour * fit.toS) / 3600] as [number, number], color: '#000000' }];
   return `<h2>Soak</h2>
 <p class="verdict"><b>Verdict: ${esc(k.verdict)}</b></p>
@@ -142,7 +143,7 @@ ${k.flags.length > 0 ? `<ul class="flags">${k.flags.map((f) => `<li>${esc(f)}</l
 <p>${(k.plannedSeconds / 60).toFixed(1)} min planned at ${k.rate} records/s; ${Math.round(k.achievedRate)} records/s achieved.${fit === null ? ' Too few samples after warm-up for an RSS fit.' : ` RSS fit over ${(fit.fromS / 60).toFixed(1)}-${(fit.toS / 60).toFixed(1)} min (after ${(fit.warmupS / 60).toFixed(1)} min of warm-up), ${fit.samples} samples (${fit.effectiveSamples} effectively independent): ${fit.slopeMbPerHour.toFixed(2)} MB/h, 95% ${fit.ci95MbPerHour[0].toFixed(2)} to ${fit.ci95MbPerHour[1].toFixed(2)} MB/h, intercept ${fit.interceptMb.toFixed(1)} MB, R² ${fit.r2.toFixed(3)}, mean ${fit.meanMb.toFixed(1)} MB.`}</p>
 ${step === undefined ? '' : lineChart({ title: 'Soak: relay RSS and its fit after warm-up', unit: 'MB', t: step.series.t, lines: [{ name: 'RSS', values: step.series.rssMb, color: '#7b3bd8' }], yFromZero: false, overlays: overlay })}<br>
 ${step === undefined ? '' : lineChart({ title: 'Soak: latency p99 by tenth of the run', unit: 'ms', t: tenths.map((t) => (t.fromS + t.toS) / 2), lines: [{ name: 'p99', values: tenths.map((t) => t.p99Ms), color: '#d83b3b' }, { name: 'p50', values: tenths.map((t) => t.p50Ms), color: '#3b7dd8' }] })}
-<table><tr><th>tenth</th><th>minutes</th><th>probes</th><th>p50 ms</th><th>p99 ms</th></tr>
+<table><tr><th>tenth</th><th>sent at (min:s)</th><th>probes</th><th>p50 ms</th><th>p99 ms</th></tr>
 ${rows}</table>`;
 }
 

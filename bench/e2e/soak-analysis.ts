@@ -100,9 +100,13 @@ export function rssTrend(t: readonly number[], rssMb: readonly number[], duratio
   const ci: [number, number] = [fit.slope - half, fit.slope + half];
   const stable = !(fit.slope > GROWTH_MB_PER_H && ci[0] > 0);
   const f = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
+  const warm = warmupS >= 120 ? `${Math.round(warmupS / 60)} min` : `${Math.round(warmupS)} s`;
   const verdict = stable
-    ? `stable: RSS ${f(fit.slope)} MB/h (95%: ${f(ci[0])} to ${f(ci[1])}) after ${Math.round(warmupS / 60)} min of warm-up, around ${meanMb.toFixed(0)} MB`
+    ? `stable: RSS ${f(fit.slope)} MB/h (95%: ${f(ci[0])} to ${f(ci[1])}) after ${warm} of warm-up, around ${meanMb.toFixed(0)} MB`
     : `growing at ${fit.slope.toFixed(1)} MB/h (95%: ${f(ci[0])} to ${f(ci[1])}), ${Math.round(fit.slope * 24)} MB a day from ${meanMb.toFixed(0)} MB`;
+  const windowMin = (xs[xs.length - 1]! - xs[0]!) * 60;
+  // An hour's slope from a few minutes of samples is mostly the collector's sawtooth: the verdict says so.
+  const caveat = windowMin < 20 ? ` (fitted over ${windowMin.toFixed(1)} min: soak 30 min or more for a slope to sign off)` : '';
   return {
     warmupS,
     fromS: xs[0]! * 3600,
@@ -114,7 +118,7 @@ export function rssTrend(t: readonly number[], rssMb: readonly number[], duratio
     interceptMb: fit.intercept,
     r2: fit.r2,
     effectiveSamples: Math.round(fit.effectiveN),
-    verdict,
+    verdict: verdict + caveat,
     stable,
   };
 }

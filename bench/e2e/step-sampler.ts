@@ -81,9 +81,12 @@ export class StepSampler {
     }, everyMs);
   }
 
-  stop(): void {
+  /** Stops sampling after a last sample (so that even a step of a second or two has a line to draw). */
+  async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    await this.take();
   }
 
   private async relayFigures(): Promise<RelayFigures | null> {
