@@ -339,9 +339,13 @@ function soakOf(s: StepResult): SoakResult {
   if (errorCount > 0) flags.push(`errors: ${e.failedRequests} failed requests, ${e.retries} retries, ${e.sinkRejectedBatches} bodies refused, ${e.workerErrors} worker errors, ${e.spoolWriteErrors} spool write errors`);
   const achievedRate = s.sent / s.loadSeconds;
   if (achievedRate < 0.98 * opt.rate) flags.push(`the load generator sent ${Math.round(achievedRate)} records/s of the ${opt.rate} planned: the relay (or this machine) did not keep up`);
+  // The machine's busy cores less the relay's and the bench's own: anything else running shrinks the relay's
+  // share of the cores, and an operator should know the figures came from a shared machine.
+  const otherCpuCores = Math.max(0, s.corePercent.reduce((a, p) => a + p, 0) / 100 - s.relayCpuCores - s.benchCpuCores);
+  if (otherCpuCores > 0.2) flags.push(`other work on this machine used about ${otherCpuCores.toFixed(2)} of its ${s.corePercent.length} cores through the soak (beyond the relay's ${s.relayCpuCores.toFixed(2)} and the bench's ${s.benchCpuCores.toFixed(2)}): a pod with the cores to itself has more headroom`);
   const paused = s.pausedSeconds / s.loadSeconds;
   if (paused > 0.01) flags.push(`ingestion was paused by backpressure ${(paused * 100).toFixed(1)}% of the time: at this rate the pod is at its capacity at times`);
-  return { plannedSeconds: durationMs / 1000, rate: opt.rate, achievedRate, rss, verdict: rss?.verdict ?? 'no verdict on memory: too few samples after warm-up (a soak needs at least a few seconds past it)', flags };
+  return { plannedSeconds: durationMs / 1000, rate: opt.rate, achievedRate, otherCpuCores, rss, verdict: rss?.verdict ?? 'no verdict on memory: too few samples after warm-up (a soak needs at least a few seconds past it)', flags };
 }
 
 async function main(): Promise<number> {

@@ -65,6 +65,8 @@ export interface SoakResult {
   plannedSeconds: number;
   rate: number;
   achievedRate: number;
+  /** Cores the rest of the machine kept busy, beyond the relay and the bench (other work on a shared machine). */
+  otherCpuCores: number;
   rss: RssTrend | null;
   /** The verdict in words: "stable" or "growing at X MB/h", then anything else that needs a look. */
   verdict: string;
@@ -140,7 +142,7 @@ function soakSection(k: SoakResult, step: StepResult | undefined): string {
   return `<h2>Soak</h2>
 <p class="verdict"><b>Verdict: ${esc(k.verdict)}</b></p>
 ${k.flags.length > 0 ? `<ul class="flags">${k.flags.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '<p>Nothing else flagged: p99 steady, every record accounted for, no errors, the rate held.</p>'}
-<p>${(k.plannedSeconds / 60).toFixed(1)} min planned at ${k.rate} records/s; ${Math.round(k.achievedRate)} records/s achieved.${fit === null ? ' Too few samples after warm-up for an RSS fit.' : ` RSS fit over ${(fit.fromS / 60).toFixed(1)}-${(fit.toS / 60).toFixed(1)} min (after ${(fit.warmupS / 60).toFixed(1)} min of warm-up), ${fit.samples} samples (${fit.effectiveSamples} effectively independent): ${fit.slopeMbPerHour.toFixed(2)} MB/h, 95% ${fit.ci95MbPerHour[0].toFixed(2)} to ${fit.ci95MbPerHour[1].toFixed(2)} MB/h, intercept ${fit.interceptMb.toFixed(1)} MB, R² ${fit.r2.toFixed(3)}, mean ${fit.meanMb.toFixed(1)} MB.`}</p>
+<p>${(k.plannedSeconds / 60).toFixed(1)} min planned at ${k.rate} records/s; ${Math.round(k.achievedRate)} records/s achieved; other work on the machine used ${k.otherCpuCores.toFixed(2)} cores.${fit === null ? ' Too few samples after warm-up for an RSS fit.' : ` RSS fit over ${(fit.fromS / 60).toFixed(1)}-${(fit.toS / 60).toFixed(1)} min (after ${(fit.warmupS / 60).toFixed(1)} min of warm-up), ${fit.samples} samples (${fit.effectiveSamples} effectively independent): ${fit.slopeMbPerHour.toFixed(2)} MB/h, 95% ${fit.ci95MbPerHour[0].toFixed(2)} to ${fit.ci95MbPerHour[1].toFixed(2)} MB/h, intercept ${fit.interceptMb.toFixed(1)} MB, R² ${fit.r2.toFixed(3)}, mean ${fit.meanMb.toFixed(1)} MB.`}</p>
 ${step === undefined ? '' : lineChart({ title: 'Soak: relay RSS and its fit after warm-up', unit: 'MB', t: step.series.t, lines: [{ name: 'RSS', values: step.series.rssMb, color: '#7b3bd8' }], yFromZero: false, overlays: overlay })}<br>
 ${step === undefined ? '' : lineChart({ title: 'Soak: latency p99 by tenth of the run', unit: 'ms', t: tenths.map((t) => (t.fromS + t.toS) / 2), lines: [{ name: 'p99', values: tenths.map((t) => t.p99Ms), color: '#d83b3b' }, { name: 'p50', values: tenths.map((t) => t.p50Ms), color: '#3b7dd8' }] })}
 <table><tr><th>tenth</th><th>sent at (min:s)</th><th>probes</th><th>p50 ms</th><th>p99 ms</th></tr>
