@@ -10,22 +10,21 @@
  */
 import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { stringify } from 'yaml';
 import { BenchSink } from './e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
 import { shortLogType } from './lss/generate.js';
 import { coreBusyPercent, coreTimes, sample, selfCpuSeconds } from './e2e/process-stats.js';
-import { writeReport, type SoakResult, type StepErrors, type StepResult } from './e2e/report.js';
+import { writeReport, type StepErrors, type StepResult } from './e2e/report.js';
 import { StepSampler } from './e2e/step-sampler.js';
-import { latencyByTenth, p99Drift, percentile, rssTrend } from './e2e/soak-analysis.js';
+import { relayConfigProblems, writeRelayConfig } from './e2e/relay-config.js';
+import { sizingOf, soakOf } from './e2e/verdicts.js';
+import { latencyByTenth, p99Drift, percentile } from './e2e/soak-analysis.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
 import { sumMetric } from '../test/helpers/metrics-text.js';
-import { BIN } from '../test/helpers/repo.js';
 
 const args = parseBenchArgs(process.argv.slice(2));
 if (args.help) {
@@ -42,43 +41,6 @@ const now = () => performance.now();
 const { mix, durationMs, decodeEvery } = opt;
 /** "Zscaler.ZPA.UserActivity", or "80% UserActivity, 20% UserStatus" for a mix (by records). */
 const mixLabel = mix.length === 1 ? mix[0]!.logType : mix.map((m) => `${Math.round(m.share * 100)}% ${shortLogType(m.logType)}`).join(', ');
-
-/** The relay's config for one compression mode, in `dir` (its dead-letter store goes there too). */
-function writeRelayConfig(dir: string, compression: string, sinkUrl: string): string {
-  const cfgFile = join(dir, 'relay.yaml');
-  writeFileSync(
-    cfgFile,
-    stringify({
-      // One listener per log type, as LSS sends one log type per receiver.
-      listeners: mix.map((m) => ({ name: shortLogType(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
-      admin: { host: '127.0.0.1', port: 0 },
-      output: { type: 'http', http: { url: sinkUrl, auth: { type: 'none' }, compression } },
-      deadLetter: { path: join(dir, 'dl') },
-      ...(opt.maxBufferedBytes !== undefined ? { maxBufferedBytes: opt.maxBufferedBytes } : {}),
-      ...opt.relayConfig,
-    }),
-  );
-  return cfgFile;
-}
-
-/**
- * The relay's own check of every config the run will start it with (`zpa-relay config check`), before the
- * baseline and the first step: a --relay-config or --max-buffered-mib the relay refuses is a problem of the
- * command line, listed as the relay words it, not a stack trace minutes into the run.
- */
-function relayConfigProblems(): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
-  try {
-    return opt.compression.flatMap((compression) => {
-      const r = spawnSync(process.execPath, [opt.relayBin ?? BIN, 'config', 'check', writeRelayConfig(dir, compression, 'http://127.0.0.1:9/http/bench')], { encoding: 'utf8', cwd: dir });
-      if (r.status === 0) return [];
-      const why = (r.stderr || r.stdout || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, '')).filter((l) => l !== '');
-      return (why.length > 0 ? why : [(r.stderr || `exit ${r.status}`).trim()]).map((w) => `the relay refuses its config with --compression ${compression} (from --relay-config / --max-buffered-mib): ${w}`);
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Ctrl-C ends the step under way as if its time were up: its records are settled and the report is written
@@ -103,7 +65,7 @@ interface Counters {
 /** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
 async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
-  const cfgFile = writeRelayConfig(dir, compression, sink.url);
+  const cfgFile = writeRelayConfig(opt, dir, compression, sink.url);
   let relay: Awaited<ReturnType<typeof spawnRelay>>;
   try {
     relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
@@ -306,50 +268,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   }
 }
 
-/** The sizing line needs a full-speed step: without one (every step at --rate) it is left out and the note says why. */
-function sizingOf(steps: readonly StepResult[]): { sizing: string | null; sizingNote?: string } {
-  const n = availableParallelism();
-  const candidates = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(opt.compression[0]!) && s.stoppedEarly === undefined);
-  if (candidates.length === 0) {
-    const why = opt.soak
-      ? 'a soak runs at a set rate (--rate)'
-      : opt.rate > 0
-        ? `every step ran at a set rate (--rate ${opt.rate}), not as fast as the relay can take`
-        : 'no full-speed step finished';
-    return { sizing: null, sizingNote: `No sizing line: it needs a step at full speed, and ${why}. Run \`npm run bench\` without --rate for the records/s a pod sustains.` };
-  }
-  const full = candidates.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-  return {
-    sizing: `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${mixLabel} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`,
-  };
-}
-
-/** A soak's analysis of its one step: the RSS fit, p99 drift, records accounted for, errors, the rate held. */
-function soakOf(s: StepResult): SoakResult {
-  const rss = rssTrend(s.series.t, s.series.rssMb, s.loadSeconds);
-  const flags: string[] = [];
-  if (s.stoppedEarly !== undefined) flags.push(`stopped after ${(s.loadSeconds / 60).toFixed(1)} of ${(durationMs / 60_000).toFixed(1)} min: ${s.stoppedEarly}`);
-  if (s.p99Drift.drifting === true) flags.push(s.p99Drift.note);
-  if (s.p99Drift.drifting === null) flags.push(`p99 drift not judged: ${s.p99Drift.note}`);
-  const unaccounted = s.sent - s.delivered - s.rejected;
-  if (unaccounted !== 0) flags.push(`${unaccounted} of ${s.sent} records sent were neither delivered nor refused`);
-  if (s.receivedByStandIn !== null && s.receivedByStandIn !== s.delivered) flags.push(`the stand-in decoded ${s.receivedByStandIn} records, the relay reports ${s.delivered} delivered`);
-  const e = s.errors;
-  const errorCount = e.failedRequests + e.retries + e.sinkRejectedBatches + e.workerErrors + e.spoolWriteErrors;
-  if (errorCount > 0) flags.push(`errors: ${e.failedRequests} failed requests, ${e.retries} retries, ${e.sinkRejectedBatches} bodies refused, ${e.workerErrors} worker errors, ${e.spoolWriteErrors} spool write errors`);
-  const achievedRate = s.sent / s.loadSeconds;
-  if (achievedRate < 0.98 * opt.rate) flags.push(`the load generator sent ${Math.round(achievedRate)} records/s of the ${opt.rate} planned: the relay (or this machine) did not keep up`);
-  // The machine's busy cores less the relay's and the bench's own: anything else running shrinks the relay's
-  // share of the cores, and an operator should know the figures came from a shared machine.
-  const otherCpuCores = Math.max(0, s.corePercent.reduce((a, p) => a + p, 0) / 100 - s.relayCpuCores - s.benchCpuCores);
-  if (otherCpuCores > 0.2) flags.push(`other work on this machine used about ${otherCpuCores.toFixed(2)} of its ${s.corePercent.length} cores through the soak (beyond the relay's ${s.relayCpuCores.toFixed(2)} and the bench's ${s.benchCpuCores.toFixed(2)}): a pod with the cores to itself has more headroom`);
-  const paused = s.pausedSeconds / s.loadSeconds;
-  if (paused > 0.01) flags.push(`ingestion was paused by backpressure ${(paused * 100).toFixed(1)}% of the time: at this rate the pod is at its capacity at times`);
-  return { plannedSeconds: durationMs / 1000, rate: opt.rate, achievedRate, otherCpuCores, rss, verdict: rss?.verdict ?? 'no verdict on memory: too few samples after warm-up (a soak needs at least a few seconds past it)', flags };
-}
-
 async function main(): Promise<number> {
-  const configProblems = relayConfigProblems();
+  const configProblems = relayConfigProblems(opt);
   if (configProblems.length > 0) {
     console.error(`bench: ${configProblems.length} problem(s) with the command line:\n${configProblems.map((p) => `  - ${p}`).join('\n')}`);
     return 2;
@@ -381,8 +301,8 @@ async function main(): Promise<number> {
   }
   await sink.close();
   const n = availableParallelism();
-  const { sizing, sizingNote } = sizingOf(steps);
-  const soak = opt.soak && steps[0] !== undefined ? soakOf(steps[0]) : undefined;
+  const { sizing, sizingNote } = sizingOf(steps, opt, mixLabel);
+  const soak = opt.soak && steps[0] !== undefined ? soakOf(steps[0], opt) : undefined;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
   for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
