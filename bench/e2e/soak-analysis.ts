@@ -74,6 +74,12 @@ export interface RssTrend {
   interceptMb: number;
   r2: number;
   effectiveSamples: number;
+  /**
+   * The same fit over the second half of that window alone. A line through a step (RSS that rose once and then
+   * held) has a slope as steep as a steady leak; the second half tells them apart: flat there, the growth
+   * was a step, and the verdict says so.
+   */
+  lastHalf: { slopeMbPerHour: number; ci95MbPerHour: [number, number] } | null;
   verdict: string;
   stable: boolean;
 }
@@ -104,6 +110,14 @@ export function rssTrend(t: readonly number[], rssMb: readonly number[], duratio
   const verdict = stable
     ? `stable: RSS ${f(fit.slope)} MB/h (95%: ${f(ci[0])} to ${f(ci[1])}) after ${warm} of warm-up, around ${meanMb.toFixed(0)} MB`
     : `growing at ${fit.slope.toFixed(1)} MB/h (95%: ${f(ci[0])} to ${f(ci[1])}), ${Math.round(fit.slope * 24)} MB a day from ${meanMb.toFixed(0)} MB`;
+  const mid = (xs[0]! + xs[xs.length - 1]!) / 2;
+  const lateAt = xs.findIndex((x) => x >= mid);
+  const late = linearFit(xs.slice(lateAt), ys.slice(lateAt));
+  const lastHalf = late === null ? null : { slopeMbPerHour: late.slope, ci95MbPerHour: [late.slope - 1.96 * late.slopeStdErr, late.slope + 1.96 * late.slopeStdErr] as [number, number] };
+  const stepped = !stable && lastHalf !== null && !(lastHalf.slopeMbPerHour > GROWTH_MB_PER_H && lastHalf.ci95MbPerHour[0] > 0);
+  const step = stepped
+    ? `; but not in the fit's second half (${f(lastHalf.slopeMbPerHour)} MB/h, 95%: ${f(lastHalf.ci95MbPerHour[0])} to ${f(lastHalf.ci95MbPerHour[1])}): RSS stepped up and then held, which a longer soak tells from a slow leak`
+    : '';
   const windowMin = (xs[xs.length - 1]! - xs[0]!) * 60;
   // An hour's slope from a few minutes of samples is mostly the collector's sawtooth: the verdict says so.
   const caveat = windowMin < 20 ? ` (fitted over ${windowMin.toFixed(1)} min: soak 30 min or more for a slope to sign off)` : '';
@@ -118,7 +132,8 @@ export function rssTrend(t: readonly number[], rssMb: readonly number[], duratio
     interceptMb: fit.intercept,
     r2: fit.r2,
     effectiveSamples: Math.round(fit.effectiveN),
-    verdict: verdict + caveat,
+    lastHalf,
+    verdict: verdict + step + caveat,
     stable,
   };
 }

@@ -33,6 +33,12 @@ test('soak: the RSS slope after warm-up tells a 5 MB/h leak from a flat pod unde
   assert.match(steady.verdict, /^stable: RSS [+-]\d+\.\d MB\/h \(95%: .+\) after 10 min of warm-up/);
   assert.doesNotMatch(steady.verdict, /soak 30 min or more/, 'a 50 min window needs no caveat');
 
+  // A step of 30 MB a quarter into the window, flat after it: growing over the window, but flat in its second half.
+  const stepped = rssTrend(flat.t, flat.mb.map((mb, i) => mb + (flat.t[i]! > 1300 ? 30 : 0)), 3600)!;
+  assert.equal(stepped.stable, false);
+  assert.match(stepped.verdict, /^growing at \d+\.\d MB\/h .*; but not in the fit's second half .*RSS stepped up and then held/);
+  assert.doesNotMatch(grows.verdict, /stepped up/, 'a steady leak grows in both halves');
+
   // The serial correlation of the sawtooth widens the interval: the effective samples are far fewer than 3,000.
   assert.ok(steady.effectiveSamples < steady.samples / 2, `${steady.effectiveSamples} of ${steady.samples}`);
   assert.equal(rssTrend([1, 2], [1, 2], 2), null, 'too few samples: no fit');
