@@ -136,7 +136,8 @@ ${lineChart({ title: 'Ingestion paused by backpressure', unit: '% of each second
 function soakSection(k: SoakResult, step: StepResult | undefined): string {
   const fit = k.rss;
   const tenths = step?.tenths ?? [];
-  const clock = (sec: number) => `${Math.floor(sec / 60)}:${String(Math.round(sec % 60)).padStart(2, '0')}`;
+  // Whole seconds first: rounding only the remainder wrote 239.6 s as 3:60.
+  const clock = (sec: number) => `${Math.floor(Math.round(sec) / 60)}:${String(Math.round(sec) % 60).padStart(2, '0')}`;
   const rows = tenths.map((t, i) => `<tr><td>${i + 1}</td><td>${clock(t.fromS)}-${clock(t.toS)}</td><td>${t.probes}</td><td>${t.p50Ms?.toFixed(0) ?? '-'}</td><td>${t.p99Ms?.toFixed(0) ?? '-'}</td></tr>`).join('\n');
   const overlay = fit === null || step === undefined ? [] : [{ name: `fit after warm-up: ${fit.slopeMbPerHour.toFixed(1)} MB/h`, from: [fit.fromS, fit.interceptMb + (fit.slopeMbPerHour * fit.fromS) / 3600] as [number, number], to: [fit.toS, fit.interceptMb + (fit.slopeMbPerHour * fit.toS) / 3600] as [number, number], color: '#000000' }];
   return `<h2>Soak</h2>
