@@ -10,14 +10,17 @@
  */
 import { cpus, totalmem, availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { BenchSink } from './e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
 import { shortLogType } from './lss/generate.js';
 import { coreBusyPercent, coreTimes, sample, selfCpuSeconds } from './e2e/process-stats.js';
-import { writeReport, type StepResult } from './e2e/report.js';
+import { writeReport, type StepErrors, type StepResult } from './e2e/report.js';
+import { StepSampler } from './e2e/step-sampler.js';
+import { relayConfigProblems, writeRelayConfig } from './e2e/relay-config.js';
+import { sizingOf, soakOf } from './e2e/verdicts.js';
+import { latencyByTenth, p99Drift, percentile } from './e2e/soak-analysis.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
@@ -39,9 +42,24 @@ const { mix, durationMs, decodeEvery } = opt;
 /** "Zscaler.ZPA.UserActivity", or "80% UserActivity, 20% UserStatus" for a mix (by records). */
 const mixLabel = mix.length === 1 ? mix[0]!.logType : mix.map((m) => `${Math.round(m.share * 100)}% ${shortLogType(m.logType)}`).join(', ');
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+/**
+ * Ctrl-C ends the step under way as if its time were up: its records are settled and the report is written
+ * with what was measured (a soak stopped at its second hour still says what it saw). A second Ctrl-C exits.
+ */
+const interrupted = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupted.signal.aborted) process.exit(130);
+  console.log('\ninterrupted: ending this step and writing the report (Ctrl-C again to quit at once)');
+  interrupted.abort();
+});
+
+/** The relay's counters a step reads at its start and end, from its own metrics. */
+interface Counters {
+  delivered: number;
+  rejected: number;
+  byLogType: Map<string, number>;
+  errors: StepErrors;
+  pausedSeconds: number;
 }
 
 /**
@@ -55,28 +73,51 @@ const traffics: ReadonlyArray<{ label: string; policyNameShare: number }> =
 /** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
 async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline, traffic = ''): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
-  const cfgFile = join(dir, 'relay.yaml');
-  writeFileSync(
-    cfgFile,
-    stringify({
-      // One listener per log type, as LSS sends one log type per receiver.
-      listeners: mix.map((m) => ({ name: shortLogType(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
-      admin: { host: '127.0.0.1', port: 0 },
-      output: { type: 'http', http: { url: sink.url, auth: { type: 'none' }, compression } },
-      deadLetter: { path: join(dir, 'dl') },
-      ...(opt.maxBufferedBytes !== undefined ? { maxBufferedBytes: opt.maxBufferedBytes } : {}),
-      ...opt.relayConfig,
-    }),
-  );
-  const relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
+  const cfgFile = writeRelayConfig(opt, dir, compression, sink.url);
+  let relay: Awaited<ReturnType<typeof spawnRelay>>;
+  try {
+    relay = await spawnRelay(['run', '--config', cfgFile], { cwd: dir, bin: opt.relayBin });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const pid = relay.child.pid!;
+  // The relay ending on its own (a crash, the OOM killer) ends the step under way and then the run.
+  const relayGone = new AbortController();
+  let stopping = false;
+  let exitCode: number | null | undefined;
+  void relay.exited.then((code) => {
+    if (stopping) return;
+    exitCode = code;
+    relayGone.abort();
+  });
+  const relayDied = () => `the relay exited with code ${exitCode} (stderr: ${relay.stderr().trim().slice(-500) || 'empty'})`;
 
-  /** Records the relay has delivered and refused so far, in all and per log type of the mix, from its own metrics. */
-  const counters = async (): Promise<{ delivered: number; rejected: number; byLogType: Map<string, number> }> => {
-    const text = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
-    const settled = (labels: Record<string, string> = {}) => sumMetric(text, 'zpa_relay_records_delivered_total', labels) + sumMetric(text, 'zpa_relay_records_rejected_total', labels);
-    const byLogType = new Map(mix.map((m) => [m.logType, settled({ log_type: m.logType })]));
-    return { delivered: sumMetric(text, 'zpa_relay_records_delivered_total'), rejected: sumMetric(text, 'zpa_relay_records_rejected_total'), byLogType };
+  /** Records the relay has delivered and refused so far, in all and per log type, and its errors; null if it did not answer. */
+  const counters = async (): Promise<Counters | null> => {
+    let text: string;
+    try {
+      text = await (await fetch(`http://127.0.0.1:${relay.adminPort}/metrics`)).text();
+    } catch {
+      return null; // The relay is gone: the caller keeps its last reading (see relayGone).
+    }
+    const m = (name: string, labels: Record<string, string> = {}) => sumMetric(text, name, labels);
+    const settled = (labels: Record<string, string> = {}) => m('zpa_relay_records_delivered_total', labels) + m('zpa_relay_records_rejected_total', labels);
+    const byLogType = new Map(mix.map((x) => [x.logType, settled({ log_type: x.logType })]));
+    const ok = ['200', '201', '202', '204'].reduce((n, status) => n + m('zpa_relay_requests_total', { status }), 0);
+    return {
+      delivered: m('zpa_relay_records_delivered_total'),
+      rejected: m('zpa_relay_records_rejected_total'),
+      byLogType,
+      errors: {
+        failedRequests: m('zpa_relay_requests_total') - ok,
+        retries: m('zpa_relay_retries_total'),
+        sinkRejectedBatches: m('zpa_relay_sink_rejected_batches_total'),
+        workerErrors: m('zpa_relay_worker_errors_total'),
+        spoolWriteErrors: m('zpa_relay_spool_write_errors_total'),
+      },
+      pausedSeconds: m('zpa_relay_ingest_paused_seconds_total'),
+    };
   };
 
   /**
@@ -91,31 +132,44 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     sink.stats.probes.clear();
     const s0 = { ...sink.stats, bodySizes: sink.stats.bodySizes.length };
     const c0 = await counters();
+    if (c0 === null) throw new Error(relayDied());
     const p0 = sample(pid);
     const cpu0 = selfCpuSeconds();
     const cores0 = coreTimes();
     const w0 = now();
-    let peak = p0.rssBytes;
-    const progress = setInterval(() => {
-      const p = sample(pid);
-      peak = Math.max(peak, p.rssBytes);
-      const secs = (now() - w0) / 1000;
-      process.stdout.write(`\r${label}: ${secs.toFixed(0)} s, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, RSS ${(p.rssBytes / 1e6).toFixed(0)} MB   `);
-    }, 1000);
+    const tally = { records: 0, bytes: 0 };
+    const sampler = new StepSampler(pid, relay.adminPort, now, () => ({ in: tally.bytes, out: sink.stats.bodyBytes }), w0);
+    // Every second; more often in a step of a few seconds (the tests' 1 s steps), for a line rather than a dot.
+    sampler.begin(Math.min(1000, Math.max(200, durationMs / 10)), (x) => {
+      const i = x.t.length - 1;
+      const secs = x.t[i]!;
+      // A soak prints its progress in minutes, with the figures that tell whether it holds.
+      const time = opt.soak ? `${(secs / 60).toFixed(1)} of ${(durationMs / 60_000).toFixed(0)} min` : `${secs.toFixed(0)} s`;
+      process.stdout.write(`\r${label}: ${time}, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, ${x.mbIn[i]!.toFixed(0)} MB/s in, RSS ${x.rssMb[i]!.toFixed(0)} MB, buffered ${x.bufferedMb[i]?.toFixed(1) ?? '-'} MB   `);
+    });
     const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
-    const load = await runLoad(targets, { connections, rate, durationMs, now });
-    // Wait for the tail to be settled: delivered, or refused by the schema (bounded).
+    const signal = AbortSignal.any([interrupted.signal, relayGone.signal]);
+    const load = await runLoad(targets, { connections, rate, durationMs, now, tally, signal });
+    const loadSeconds = (now() - w0) / 1000;
+    // Wait for the tail to be settled: delivered, or refused by the schema (bounded; not for a relay that is gone).
     const deadline = now() + 30_000;
-    let c1 = await counters();
-    while (c1.delivered - c0.delivered + c1.rejected - c0.rejected < load.records && now() < deadline) {
+    let c1 = c0;
+    for (;;) {
+      const c = relayGone.signal.aborted ? null : await counters();
+      if (c !== null) c1 = c;
+      if (c === null || c1.delivered - c0.delivered + c1.rejected - c0.rejected >= load.records || now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 100));
-      c1 = await counters();
     }
-    clearInterval(progress);
+    await sampler.stop();
     process.stdout.write('\n');
     const seconds = (now() - w0) / 1000;
-    const p1 = sample(pid);
-    peak = Math.max(peak, p1.rssBytes);
+    let p1 = p0;
+    try {
+      p1 = sample(pid);
+    } catch {
+      // The relay is gone (relayGone): its last CPU and RSS are those of the samples already taken.
+    }
+    const peak = Math.max(sampler.peakRssBytes, p1.rssBytes);
     const delivered = c1.delivered - c0.delivered;
     const byLogType = Object.fromEntries(mix.map((m) => [m.logType, (c1.byLogType.get(m.logType)! - c0.byLogType.get(m.logType)!) / seconds]));
     const rejected = c1.rejected - c0.rejected;
@@ -123,12 +177,31 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const decodedLines = sink.stats.lines - s0.lines;
     if (decodeEvery === 1 && decodedLines !== delivered) console.log(`WARNING: the stand-in saw ${decodedLines} lines, the relay reports ${delivered} delivered`);
     const bodySizes = sink.stats.bodySizes.slice(s0.bodySizes);
+    // A loop, not Math.max(...bodySizes): a soak's hundreds of thousands of bodies overflow the call stack as arguments.
+    let maxBody = 0;
+    let sumBody = 0;
+    for (const b of bodySizes) {
+      sumBody += b;
+      if (b > maxBody) maxBody = b;
+    }
     const latencies: number[] = [];
+    const timed: Array<[number, number]> = [];
     for (const [seq, sent] of load.probesSent) {
       const got = sink.stats.probes.get(seq);
-      if (got !== undefined && sent >= 0) latencies.push(got - sent);
+      if (got !== undefined && sent >= 0) {
+        latencies.push(got - sent);
+        timed.push([(sent - w0) / 1000, got - sent]);
+      }
     }
     latencies.sort((a, b) => a - b);
+    // The tenths leave out probes of the run's last 2 s (in a step of 10 s or more): once the load stops, the
+    // last partial batch waits for output.flushIntervalMs (1 s) before it goes, which is the end of the run,
+    // not a relay falling behind, and it made the last tenth of a 30 s soak look like drift.
+    const tailS = loadSeconds >= 10 ? 2 : 0;
+    const tenths = latencyByTenth(timed.filter(([at]) => at < loadSeconds - tailS), loadSeconds - tailS);
+    const drift = p99Drift(tenths);
+    const errors = Object.fromEntries(Object.entries(c1.errors).map(([k, v]) => [k, v - c0.errors[k as keyof StepErrors]])) as unknown as StepErrors;
+    const stoppedEarly = relayGone.signal.aborted ? relayDied() : interrupted.signal.aborted ? 'interrupted (Ctrl-C)' : undefined;
     const result: StepResult = {
       label,
       connections: opened,
@@ -138,8 +211,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       recordsPerSecond: (delivered + rejected) / seconds,
       mbPerSecondIn: (load.bytes / 1e6) / seconds,
       requestsPerSecond: (sink.stats.requests - s0.requests) / seconds,
-      meanBodyBytes: bodySizes.reduce((n, b) => n + b, 0) / Math.max(1, bodySizes.length),
-      maxBodyBytes: Math.max(0, ...bodySizes),
+      meanBodyBytes: sumBody / Math.max(1, bodySizes.length),
+      maxBodyBytes: maxBody,
       gzipRatio: (sink.stats.rawBytes - s0.rawBytes) / Math.max(1, sink.stats.decodedBodyBytes - s0.decodedBodyBytes),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
@@ -150,14 +223,27 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       relayPeakRssMb: peak / 1e6,
       rejected,
       ...(mix.length > 1 ? { recordsPerSecondByLogType: byLogType } : {}),
+      sent: load.records,
+      delivered,
+      receivedByStandIn: decodeEvery === 1 ? decodedLines : null,
+      errors,
+      pausedSeconds: c1.pausedSeconds - c0.pausedSeconds,
+      loadSeconds,
+      tenths,
+      p99Drift: drift,
+      series: sampler.series,
+      ...(stoppedEarly !== undefined ? { stoppedEarly } : {}),
     };
+    const fx = (n: number | null) => (n === null ? '-' : n.toFixed(0));
     console.log(
       `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
         `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
-        `latency p50 ${result.latencyP50Ms?.toFixed(0)} ms p99 ${result.latencyP99Ms?.toFixed(0)} ms (${latencies.length} probes), relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
+        `latency p50 ${fx(result.latencyP50Ms)} ms p99 ${fx(result.latencyP99Ms)} ms (${latencies.length} probes), relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, cores busy ${result.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
     );
     if (mix.length > 1) console.log(`  by log type: ${Object.entries(byLogType).map(([lt, r]) => `${shortLogType(lt)} ${Math.round(r)} records/s (${Math.round((r / result.recordsPerSecond) * 100)}%)`).join(', ')}`);
+    if (drift.drifting === true) console.log(`WARNING: ${drift.note}`);
+    if (stoppedEarly !== undefined) console.log(`step stopped early: ${stoppedEarly}`);
     // Baseline samples between steps, with the relay idle (see ZlibBaseline).
     baseline.sample(2);
     return result;
@@ -165,14 +251,24 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
 
   try {
     const mine: StepResult[] = [];
-    for (const c of opt.connections) mine.push(await step('full speed', c, opt.rate, decodeEvery));
-    const bestAt = mine.reduce((b, s, i) => (s.recordsPerSecond > mine[b]!.recordsPerSecond ? i : b), 0);
-    const share = opt.latencyShare;
-    // The latency step decodes every body: each probe is timed (not one in decodeEvery), and below full speed
-    // the relay has the CPU this takes to spare.
-    if (share > 0) mine.push(await step(`${Math.round(share * 100)}% of full speed`, opt.connections[bestAt]!, Math.round(mine[bestAt]!.recordsPerSecond * share), 1));
-    steps.push(...mine);
+    try {
+      for (const c of opt.connections) {
+        mine.push(await step(opt.soak ? 'soak' : opt.rate > 0 ? `${opt.rate} records/s` : 'full speed', c, opt.rate, decodeEvery));
+        if (interrupted.signal.aborted || relayGone.signal.aborted) break;
+      }
+      const bestAt = mine.reduce((b, s, i) => (s.recordsPerSecond > mine[b]!.recordsPerSecond ? i : b), 0);
+      const share = opt.latencyShare;
+      // The latency step decodes every body: each probe is timed (not one in decodeEvery), and below full speed
+      // the relay has the CPU this takes to spare.
+      if (share > 0 && mine.length > 0 && !interrupted.signal.aborted && !relayGone.signal.aborted) {
+        mine.push(await step(`${Math.round(share * 100)}% of ${opt.rate > 0 ? 'the set rate' : 'full speed'}`, opt.connections[bestAt]!, Math.round(mine[bestAt]!.recordsPerSecond * share), 1));
+      }
+    } finally {
+      steps.push(...mine);
+    }
+    if (relayGone.signal.aborted) throw new Error(relayDied());
   } finally {
+    stopping = true;
     relay.child.kill('SIGTERM');
     await relay.exited;
     // The relay's config and dead-letter store (up to deadLetter.maxBytes with refused traffic) go with it.
@@ -180,7 +276,12 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const configProblems = relayConfigProblems(opt);
+  if (configProblems.length > 0) {
+    console.error(`bench: ${configProblems.length} problem(s) with the command line:\n${configProblems.map((p) => `  - ${p}`).join('\n')}`);
+    return 2;
+  }
   const poolsOf = traffics.map((t) => mix.map((m, i) => recordPool(m.logType, 1 + i, t.policyNameShare)));
   const pools = poolsOf[poolsOf.length - 1]!;
   const meanBytes = pools.map((p) => p.reduce((n, b) => n + b.length, 0) / p.length);
@@ -196,11 +297,24 @@ async function main(): Promise<void> {
   const sink = new BenchSink(now, decodeEvery);
   await sink.start();
   const steps: StepResult[] = [];
-  for (const compression of opt.compression) for (const [k, t] of traffics.entries()) await runMode(compression, sink, steps, poolsOf[k]!, baseline, t.label);
+  let error: string | undefined;
+  try {
+    for (const compression of opt.compression) {
+      for (const [k, t] of traffics.entries()) {
+        await runMode(compression, sink, steps, poolsOf[k]!, baseline, t.label);
+        if (interrupted.signal.aborted) break;
+      }
+      if (interrupted.signal.aborted) break;
+    }
+  } catch (err) {
+    // The report is still written with the steps measured so far, and says why the run ended.
+    error = (err as Error).message;
+    console.error(`bench: the run ended early: ${error}`);
+  }
   await sink.close();
   const n = availableParallelism();
-  const full = steps.filter((s) => s.targetRate === 0 && s.label.startsWith(opt.compression[0]!)).reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-  const sizing = `One pod with ${n} cores handles ${Math.round(full.recordsPerSecond)} records/s (${full.mbPerSecondIn.toFixed(1)} MB/s) of ${mixLabel} at ${Math.round((full.relayCpuCores / n) * 100)}% CPU; plan for 70% of that per pod: ${Math.round(full.recordsPerSecond * 0.7)} records/s.`;
+  const { sizing, sizingNote } = sizingOf(steps, opt, mixLabel);
+  const soak = opt.soak && steps[0] !== undefined ? soakOf(steps[0], opt) : undefined;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
   for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
@@ -211,16 +325,27 @@ async function main(): Promise<void> {
       if (a !== undefined) console.log(`  ${s.label}: ${(s.recordsPerSecond / a.recordsPerSecond).toFixed(2)}x the records/s of accepted traffic (${Math.round(s.recordsPerSecond)} against ${Math.round(a.recordsPerSecond)}), peak RSS ${Math.round(s.relayPeakRssMb)} against ${Math.round(a.relayPeakRssMb)} MB`);
     }
   }
-  console.log(sizing);
+  console.log(sizing ?? sizingNote);
+  if (soak !== undefined) {
+    const s = steps[0]!;
+    console.log(`soak verdict: ${soak.verdict}`);
+    console.log(`  p99 by tenth (ms): ${s.tenths.map((x) => (x.p99Ms === null ? '-' : x.p99Ms.toFixed(0))).join(' / ')}; ${s.p99Drift.note}`);
+    console.log(`  ${s.sent} records sent, ${s.delivered} delivered, ${s.rejected} refused${s.receivedByStandIn !== null ? `, ${s.receivedByStandIn} decoded by the stand-in` : ''}; ingestion paused ${s.pausedSeconds.toFixed(1)} s`);
+    for (const f of soak.flags) console.log(`  flagged: ${f}`);
+  }
   const report = writeReport(opt.out, {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, relayBin: opt.relayBin ?? 'this checkout' },
+    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, soak: opt.soak, relayBin: opt.relayBin ?? 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,
+    ...(sizingNote !== undefined ? { sizingNote } : {}),
+    ...(soak !== undefined ? { soak } : {}),
+    ...(error !== undefined ? { error } : {}),
   });
   console.log(`wrote ${report.json} and ${report.html}`);
+  return error !== undefined ? 1 : interrupted.signal.aborted ? 130 : 0;
 }
 
-await main();
+process.exitCode = await main();

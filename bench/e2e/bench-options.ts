@@ -20,6 +20,11 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --rate 0                 records/s the load generator offers in full-speed steps (0: as fast as possible)
   --latency-share 0.5      a last step at this share of the best full-speed rate, for latency (0 skips it)
   --compression gzip,zstd  the HTTP output's body compression, one relay per value
+  --soak DURATION          one long step at --rate (required) instead, e.g. 30m or 4h (s for a quick try):
+                           the RSS slope after warm-up, p99 per tenth of the run, sent against received,
+                           errors, retries and pauses, and a verdict; one --connections (default 4) and one
+                           --compression (default gzip), no latency step; --decode-every 1 to count the
+                           records the stand-in receives too (it costs the bench CPU the relay then lacks)
   --max-buffered-mib N     the relay's maxBufferedBytes in MiB (default: the relay's own)
   --policy-names 0         share (0..1) of User Activity records with a policy name in Policy (real traffic;
                            the schema refuses them and they are dead-lettered); above 0, each mode first runs
@@ -50,6 +55,8 @@ export interface BenchOptions {
   readonly relayBin?: string;
   readonly decodeEvery: number;
   readonly out: string;
+  /** --soak: one step of `durationMs` at `rate` with the soak's analysis (the connections and compression are one each). */
+  readonly soak: boolean;
 }
 
 export type BenchArgs = { help: true } | { help: false; options: BenchOptions } | { help: false; problems: string[] };
@@ -66,16 +73,19 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         help: { type: 'boolean', short: 'h', default: false },
         'log-type': { type: 'string' },
         mix: { type: 'string' },
-        connections: { type: 'string', default: '1,4' },
-        'duration-s': { type: 'string', default: '15' },
+        // No parseArgs default for the options --soak defaults differently or refuses: whether they were
+        // given is part of the check (their defaults are applied below).
+        connections: { type: 'string' },
+        'duration-s': { type: 'string' },
         rate: { type: 'string', default: '0' },
-        'latency-share': { type: 'string', default: '0.5' },
-        compression: { type: 'string', default: 'gzip,zstd' },
+        'latency-share': { type: 'string' },
+        compression: { type: 'string' },
+        soak: { type: 'string' },
         out: { type: 'string', default: 'bench/results' },
         'max-buffered-mib': { type: 'string', default: '' },
         'policy-names': { type: 'string', default: '0' },
         'relay-config': { type: 'string', default: '{}' },
-        'decode-every': { type: 'string', default: '8' },
+        'decode-every': { type: 'string' },
         'relay-bin': { type: 'string', default: '' },
       },
     }));
@@ -84,8 +94,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     return { help: false, problems: [(err as Error).message] };
   }
   if (values.help) return { help: true };
-  const str = (k: string) => String(values[k]);
   const problems: string[] = [];
+  const soak = values.soak !== undefined;
+  const given = (k: string) => values[k] !== undefined;
+  if (soak) {
+    for (const k of ['duration-s', 'latency-share']) if (given(k)) problems.push(`--${k} and --soak: a soak is one step of the --soak duration, its latency measured throughout; leave out --${k}`);
+  }
+  const defaults: Record<string, string> = soak
+    ? { connections: '4', 'duration-s': '0', 'latency-share': '0', compression: 'gzip', 'decode-every': '8' }
+    : { connections: '1,4', 'duration-s': '15', 'latency-share': '0.5', compression: 'gzip,zstd', 'decode-every': '8' };
+  const str = (k: string) => String(values[k] ?? defaults[k]);
   const number = (k: string, ok: (n: number) => boolean, want: string): number => {
     const n = Number(str(k));
     if (str(k).trim() === '' || !Number.isFinite(n) || !ok(n)) problems.push(`--${k} ${JSON.stringify(str(k))}: ${want}`);
@@ -117,12 +135,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
   const connections = str('connections').split(',').map(Number);
   if (!connections.every((c) => Number.isInteger(c) && c >= 1)) problems.push(`--connections ${JSON.stringify(str('connections'))}: a comma-separated list of whole numbers of at least 1`);
-  const durationS = number('duration-s', (n) => n > 0, 'seconds, more than 0');
+  const durationS = soak ? soakSeconds(str('soak'), problems) : number('duration-s', (n) => n > 0, 'seconds, more than 0');
   const rate = number('rate', (n) => n >= 0, 'records/s, 0 (as fast as possible) or more');
+  if (soak && rate === 0) problems.push('--soak needs --rate N (records/s above 0): a soak holds the load you plan for a pod, e.g. half of the full speed `npm run bench` measured');
+  if (soak && connections.length > 1) problems.push(`--connections ${JSON.stringify(str('connections'))} with --soak: one connection count`);
   const latencyShare = number('latency-share', (n) => n >= 0 && n <= 1, 'a share from 0 (skip the latency step) to 1');
   const compression = str('compression').split(',');
   const unknown = compression.filter((c) => !(COMPRESSIONS as readonly string[]).includes(c));
   if (unknown.length > 0) problems.push(`--compression ${JSON.stringify(str('compression'))}: ${unknown.map((c) => JSON.stringify(c)).join(', ')} unknown (gzip, zstd)`);
+  if (soak && compression.length > 1) problems.push(`--compression ${JSON.stringify(str('compression'))} with --soak: one compression`);
   const mib = str('max-buffered-mib') === '' ? undefined : number('max-buffered-mib', (n) => n > 0, 'MiB, more than 0');
   const policyNameShare = number('policy-names', (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
   const decodeEvery = number('decode-every', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
@@ -153,6 +174,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       ...(relayBin !== undefined ? { relayBin } : {}),
       decodeEvery,
       out: str('out'),
+      soak,
     }),
   };
+}
+
+/** Seconds of a --soak duration: a number and its unit, h, m or s ("30m", "1.5h", "20s"); a problem otherwise. */
+function soakSeconds(text: string, problems: string[]): number {
+  const m = /^(\d+(?:\.\d+)?)(h|m|s)$/.exec(text.trim());
+  const n = m === null ? NaN : Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as 'h' | 'm' | 's'];
+  if (!(n > 0)) problems.push(`--soak ${JSON.stringify(text)}: a duration above 0 with its unit, e.g. 30m, 4h or 20s`);
+  return n;
 }

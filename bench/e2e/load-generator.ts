@@ -31,6 +31,10 @@ export interface LoadOptions {
   rate: number;
   durationMs: number;
   now: () => number;
+  /** Counted up as records are written, for the bench's per-second samples (the result comes only at the end). */
+  tally?: { records: number; bytes: number };
+  /** Ends the run early (the bench's Ctrl-C), as if its time were up: the records sent so far are still settled. */
+  signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -147,6 +151,7 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
   const gate = new MixGate(targets.map((t) => t.share));
   const start = opts.now();
   const end = start + opts.durationMs;
+  const stopped = () => opts.signal?.aborted === true;
   let probeSeq = 0;
   const probe = (template: string, seq: number): Buffer => Buffer.from(template.replace(/"ConnectionID": "[^"]*"/, `"ConnectionID": "${PROBE_MARK}${seq}"`));
 
@@ -160,7 +165,7 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
       // Connections start at different places in the pool so that they do not send the same records in step.
       let cursor = Math.floor((k * chunks.length) / conns.length) % chunks.length;
       s.on('error', () => undefined);
-      while (opts.now() < end) {
+      while (opts.now() < end && !stopped()) {
         if (perConnRate > 0) {
           const due = ((opts.now() - start) / 1000) * perConnRate;
           if (sentHere >= due) {
@@ -169,7 +174,7 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
           }
         } else {
           await gate.ready(ti, 4 * CHUNK_RECORDS * counts[ti]!);
-          if (opts.now() >= end) break;
+          if (opts.now() >= end || stopped()) break;
         }
         const chunk = chunks[cursor]!;
         let n = chunk.records;
@@ -186,6 +191,10 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
         }
         result.bytes += bytes;
         result.recordsByLogType[logType]! += n;
+        if (opts.tally !== undefined) {
+          opts.tally.records += n;
+          opts.tally.bytes += bytes;
+        }
         sentHere += n;
         gate.sentBy(ti, n);
         // Yield even when the write went straight to the kernel: the stand-in shares this event loop, and a

@@ -1,11 +1,24 @@
 /**
  * The bench's outputs: bench/results/<time>.json and a self-contained HTML report with inline SVG charts
- * (no scripts, no network), plus the capacity-planning sizing line.
+ * (no scripts, no network): bars to compare the steps, line charts of each step over time, the soak's
+ * analysis when there was one, and the capacity-planning sizing line when a step ran at full speed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shortLogType } from '../lss/generate.js';
+import { lineChart } from './line-chart.js';
+import type { TimeSeries } from './step-sampler.js';
+import type { RssTrend, Tenth } from './soak-analysis.js';
 
+/** What the relay's metrics counted going wrong in a step (all 0 against the bench's stand-in, unless something broke). */
+export interface StepErrors {
+  /** Output requests that did not end in a 2xx (network errors and timeouts count as status 0). */
+  failedRequests: number;
+  retries: number;
+  sinkRejectedBatches: number;
+  workerErrors: number;
+  spoolWriteErrors: number;
+}
 export interface StepResult {
   label: string;
   connections: number;
@@ -29,6 +42,36 @@ export interface StepResult {
   rejected: number;
   /** With a mix of log types: records/s of each (delivered or refused). */
   recordsPerSecondByLogType?: Record<string, number>;
+  /** Records the load generator sent, the relay delivered, and the stand-in decoded (null unless it decoded every body). */
+  sent: number;
+  delivered: number;
+  receivedByStandIn: number | null;
+  errors: StepErrors;
+  /** Seconds the load generator ran (the step's duration, or less if it was stopped early); `seconds` adds the tail. */
+  loadSeconds: number;
+  /** Seconds the relay's sockets were paused by backpressure (zpa_relay_ingest_paused_seconds_total). */
+  pausedSeconds: number;
+  /** Latency by tenth of the step (by send time), and whether its p99 drifts upward. */
+  tenths: Tenth[];
+  p99Drift: { drifting: boolean | null; note: string };
+  /** Every second of the step (see StepSampler). */
+  series: TimeSeries;
+  /** Why the step ended before its time, if it did (Ctrl-C, the relay exiting). */
+  stoppedEarly?: string;
+}
+
+/** A soak's analysis (--soak): one step at a planned rate, read for memory growth, latency drift and loss. */
+export interface SoakResult {
+  plannedSeconds: number;
+  rate: number;
+  achievedRate: number;
+  /** Cores the rest of the machine kept busy, beyond the relay and the bench (other work on a shared machine). */
+  otherCpuCores: number;
+  rss: RssTrend | null;
+  /** The verdict in words: "stable" or "growing at X MB/h", then anything else that needs a look. */
+  verdict: string;
+  /** Problems found besides memory: p99 drift, records unaccounted for, errors, a rate not held. */
+  flags: string[];
 }
 
 export interface BenchReport {
@@ -38,7 +81,12 @@ export interface BenchReport {
   /** zlib level 1 on one core: the median of the run's samples (and their range), and its compression ratio. */
   baseline: { zlibLevel1MBps: number; ratio: number; min?: number; max?: number; samples?: number };
   steps: StepResult[];
-  sizing: string;
+  /** The sizing line, or null when no step ran at full speed (and `sizingNote` says so). */
+  sizing: string | null;
+  sizingNote?: string;
+  soak?: SoakResult;
+  /** Set when the run ended in an error after some steps: the report holds what was measured up to it. */
+  error?: string;
 }
 
 function bars(title: string, unit: string, items: Array<[string, number]>): string {
@@ -67,6 +115,41 @@ function byLogType(steps: readonly StepResult[]): string {
   return `<h2>Records/s by log type</h2><table><tr><th>step</th>${head}</tr>\n${rows}</table>`;
 }
 
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A step's per-second figures as line charts, and what it sent, lost and counted as errors. */
+function stepCharts(s: StepResult): string {
+  const { series: x } = s;
+  const e = s.errors;
+  const received = s.receivedByStandIn === null ? 'the stand-in decoded a sample of the bodies' : `${s.receivedByStandIn} decoded by the stand-in`;
+  return `<section class="step"><h3>${esc(s.label)}</h3>
+<p>${s.sent} records sent, ${s.delivered} delivered, ${s.rejected} refused, ${received}; ${e.failedRequests} failed requests, ${e.retries} retries, ${e.sinkRejectedBatches} bodies refused, ${e.workerErrors} worker errors, ${e.spoolWriteErrors} spool write errors; ingestion paused ${s.pausedSeconds.toFixed(1)} s of ${s.seconds.toFixed(0)} s. ${esc(s.p99Drift.note)}.${s.stoppedEarly !== undefined ? ` <b>Stopped early: ${esc(s.stoppedEarly)}.</b>` : ''}</p>
+${lineChart({ title: 'Throughput', unit: 'MB/s', t: x.t, lines: [{ name: 'in (records written)', values: x.mbIn, color: '#3b7dd8' }, { name: 'out (bodies received)', values: x.mbOut, color: '#e07b00' }] })}<br>
+${lineChart({ title: 'Relay RSS', unit: 'MB', t: x.t, lines: [{ name: 'RSS', values: x.rssMb, color: '#7b3bd8' }], yFromZero: false })}<br>
+${lineChart({ title: 'CPU', unit: 'cores', t: x.t, lines: [{ name: 'relay (all threads)', values: x.relayCpuCores, color: '#d83b3b' }, { name: 'whole machine', values: x.machineCpuCores, color: '#888888' }] })}<br>
+${lineChart({ title: 'Backlog: zpa_relay_buffered_bytes', unit: 'MB', t: x.t, lines: [{ name: 'buffered', values: x.bufferedMb, color: '#2a9d5c' }] })}<br>
+${lineChart({ title: 'Ingestion paused by backpressure', unit: '% of each second', t: x.t, lines: [{ name: 'paused', values: x.pausedShare.map((v) => (v === null ? null : v * 100)), color: '#b5651d' }] })}
+</section>`;
+}
+
+/** The soak's verdict, its RSS fit drawn over the RSS, and p99 by tenth. */
+function soakSection(k: SoakResult, step: StepResult | undefined): string {
+  const fit = k.rss;
+  const tenths = step?.tenths ?? [];
+  // Whole seconds first: rounding only the remainder wrote 239.6 s as 3:60.
+  const clock = (sec: number) => `${Math.floor(Math.round(sec) / 60)}:${String(Math.round(sec) % 60).padStart(2, '0')}`;
+  const rows = tenths.map((t, i) => `<tr><td>${i + 1}</td><td>${clock(t.fromS)}-${clock(t.toS)}</td><td>${t.probes}</td><td>${t.p50Ms?.toFixed(0) ?? '-'}</td><td>${t.p99Ms?.toFixed(0) ?? '-'}</td></tr>`).join('\n');
+  const overlay = fit === null || step === undefined ? [] : [{ name: `fit after warm-up: ${fit.slopeMbPerHour.toFixed(1)} MB/h`, from: [fit.fromS, fit.interceptMb + (fit.slopeMbPerHour * fit.fromS) / 3600] as [number, number], to: [fit.toS, fit.interceptMb + (fit.slopeMbPerHour * fit.toS) / 3600] as [number, number], color: '#000000' }];
+  return `<h2>Soak</h2>
+<p class="verdict"><b>Verdict: ${esc(k.verdict)}</b></p>
+${k.flags.length > 0 ? `<ul class="flags">${k.flags.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '<p>Nothing else flagged: p99 steady, every record accounted for, no errors, the rate held.</p>'}
+<p>${(k.plannedSeconds / 60).toFixed(1)} min planned at ${k.rate} records/s; ${Math.round(k.achievedRate)} records/s achieved; other work on the machine used ${k.otherCpuCores.toFixed(2)} cores.${fit === null ? ' Too few samples after warm-up for an RSS fit.' : ` RSS fit over ${(fit.fromS / 60).toFixed(1)}-${(fit.toS / 60).toFixed(1)} min (after ${(fit.warmupS / 60).toFixed(1)} min of warm-up), ${fit.samples} samples (${fit.effectiveSamples} effectively independent): ${fit.slopeMbPerHour.toFixed(2)} MB/h, 95% ${fit.ci95MbPerHour[0].toFixed(2)} to ${fit.ci95MbPerHour[1].toFixed(2)} MB/h, intercept ${fit.interceptMb.toFixed(1)} MB, R² ${fit.r2.toFixed(3)}, mean ${fit.meanMb.toFixed(1)} MB.${fit.lastHalf === null ? '' : ` Its second half alone: ${fit.lastHalf.slopeMbPerHour.toFixed(2)} MB/h, 95% ${fit.lastHalf.ci95MbPerHour[0].toFixed(2)} to ${fit.lastHalf.ci95MbPerHour[1].toFixed(2)} MB/h.`}`}</p>
+${step === undefined ? '' : lineChart({ title: 'Soak: relay RSS and its fit after warm-up', unit: 'MB', t: step.series.t, lines: [{ name: 'RSS', values: step.series.rssMb, color: '#7b3bd8' }], yFromZero: false, overlays: overlay })}<br>
+${step === undefined ? '' : lineChart({ title: 'Soak: latency p99 by tenth of the run', unit: 'ms', t: tenths.map((t) => (t.fromS + t.toS) / 2), lines: [{ name: 'p99', values: tenths.map((t) => t.p99Ms), color: '#d83b3b' }, { name: 'p50', values: tenths.map((t) => t.p50Ms), color: '#3b7dd8' }] })}
+<table><tr><th>tenth</th><th>sent at (min:s)</th><th>probes</th><th>p50 ms</th><th>p99 ms</th></tr>
+${rows}</table>`;
+}
+
 export function writeReport(dir: string, r: BenchReport): { json: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const stamp = r.time.replace(/[:.]/g, '-');
@@ -80,7 +163,9 @@ export function writeReport(dir: string, r: BenchReport): { json: string; html: 
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}</style></head><body>
 <h1>zpa-relay capacity bench</h1>
 <p>${r.time} on ${r.machine.cpus} cores (${r.machine.model}), Node ${r.machine.node}, ${r.machine.memoryGb} GB. Load generator and Panther stand-in run on the same machine.</p>
-<p><b>${r.sizing}</b></p>
+${r.error !== undefined ? `<p style="color:#b00"><b>The run ended early: ${esc(r.error)}</b></p>` : ''}
+<p><b>${esc(r.sizing ?? r.sizingNote ?? '')}</b></p>
+${r.soak !== undefined ? soakSection(r.soak, r.steps[0]) : ''}
 <p>Baseline: zlib gzip level 1 on one core compresses these records at ${r.baseline.zlibLevel1MBps.toFixed(1)} MB/s (ratio ${r.baseline.ratio.toFixed(1)}; median of ${r.baseline.samples ?? 1} samples taken through the run${r.baseline.min !== undefined ? `, ${r.baseline.min.toFixed(0)}-${(r.baseline.max ?? 0).toFixed(0)} MB/s` : ""}).</p>
 <table><tr><th>step</th><th>conns</th><th>records/s</th><th>MB/s in</th><th>x zlib-1</th><th>gzip ratio</th><th>req/s</th><th>mean body B</th><th>p50 ms</th><th>p99 ms</th><th>relay CPU cores</th><th>cores busy %</th><th>peak RSS MB</th><th>rejects</th></tr>
 ${rows}</table>
@@ -91,6 +176,8 @@ ${bars('Latency p50 / p99 (ms)', 'ms', r.steps.flatMap((s) => (s.latencyP50Ms ==
 ${bars('Relay CPU (cores)', 'cores', r.steps.map((s) => [s.label, s.relayCpuCores]))}<br>
 ${bars('CPU per core, whole machine (%)', '%', r.steps.flatMap((s) => s.corePercent.map((p, i) => [`${s.label} core ${i}`, p] as [string, number])))}<br>
 ${bars('Relay peak RSS (MB)', 'MB', r.steps.map((s) => [s.label, s.relayPeakRssMb]))}
+<h2>Each step over time</h2>
+${r.steps.map(stepCharts).join('\n')}
 <h2>Options</h2><pre>${JSON.stringify(r.options, null, 2)}</pre>
 </body></html>
 `;

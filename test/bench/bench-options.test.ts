@@ -61,3 +61,19 @@ test('bench: defaults, short log-type names and settings come out typed and froz
   const arr = parseBenchArgs(['--relay-config', '[1]']);
   assert.ok('problems' in arr && arr.problems[0]!.includes('a JSON object'));
 });
+
+test('bench: --soak takes a duration with its unit and sets a soak\'s defaults; what it cannot combine with is refused', () => {
+  const s = parseBenchArgs(['--soak', '30m', '--rate', '60000']);
+  assert.ok(!s.help && 'options' in s);
+  assert.equal(s.options.soak, true);
+  assert.equal(s.options.durationMs, 30 * 60_000);
+  assert.deepEqual([s.options.connections, s.options.compression, s.options.decodeEvery, s.options.latencyShare], [[4], ['gzip'], 8, 0]);
+  const h = parseBenchArgs(['--soak', '1.5h', '--rate', '1000', '--connections', '2', '--compression', 'zstd', '--decode-every', '1']);
+  assert.ok(!h.help && 'options' in h);
+  assert.deepEqual([h.options.durationMs, h.options.connections, h.options.compression, h.options.decodeEvery], [5_400_000, [2], ['zstd'], 1]);
+  const plain = parseBenchArgs([]);
+  assert.ok(!plain.help && 'options' in plain && plain.options.soak === false);
+  const bad = parseBenchArgs(['--soak', '2d', '--connections', '1,4', '--latency-share', '0.5']);
+  assert.ok('problems' in bad);
+  for (const want of ['--soak "2d"', '--soak needs --rate', '--connections "1,4" with --soak', '--latency-share and --soak']) assert.ok(bad.problems.some((p) => p.includes(want)), `${want}: ${bad.problems.join(' | ')}`);
+});
