@@ -239,18 +239,23 @@ export class Relay {
   private async warmWorkers(threads: number): Promise<void> {
     const lc = this.config.listeners[0];
     if (lc === undefined) return;
-    const task = (): BatchTask => ({
-      listener: lc.name, logType: lc.logType, data: new ArrayBuffer(0), dataLength: 0, maxLineBytes: lc.maxLineBytes, schemasPath: this.config.schemas.path,
-      stripSyslogPri: this.config.repairs.stripSyslogPri, emptyListToArray: this.config.repairs.emptyListToArray, generation: this.generation, engine: this.engine,
-    });
+    // The same engine key as real batches (engineTask), so the engine built here is the one they use.
+    const task = (): BatchTask => ({ ...this.engineTask(lc.name, lc.logType, lc.maxLineBytes), data: new ArrayBuffer(0), dataLength: 0 });
     await Promise.all(Array.from({ length: threads * TASKS_PER_WORKER }, () => this.pool!.run(task())));
   }
 
-  /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */
+  /** What a batch task says about the engine a worker checks it with (the worker caches one engine per distinct value). */
+  private engineTask(listener: string, logType: string, maxLineBytes: number): Omit<BatchTask, 'data' | 'dataLength'> {
+    const { schemas, repairs } = this.config;
+    return { listener, logType, maxLineBytes, schemasPath: schemas.path, schemasInclude: schemas.include, stripSyslogPri: repairs.stripSyslogPri, emptyListToArray: repairs.emptyListToArray, generation: this.generation, engine: this.engine };
+  }
+
   /** The listener's log type in the config in force (reloads change it in place). */
   private logTypeOf(listener: string, fallback: string): string {
     return this.config.listeners.find((l) => l.name === listener)?.logType ?? fallback;
   }
+
+  /** A batch framed from a listener (the first `length` bytes of `data`): spooled first (when the spool is on), then handed to the pool. */
 
   private ingest(listener: string, logType: string, maxLineBytes: number, data: ArrayBuffer, length: number): void {
     const read = this.bytesRead.get(listener) ?? 0;
@@ -344,21 +349,7 @@ export class Relay {
       acknowledge?.();
       if (accepted !== undefined) this.buffers.give(accepted);
     });
-    const task: BatchTask = {
-      listener,
-      logType,
-      data,
-      dataLength: length,
-      maxLineBytes,
-      schemasPath: this.config.schemas.path,
-      schemasInclude: this.config.schemas.include,
-      stripSyslogPri: this.config.repairs.stripSyslogPri,
-      emptyListToArray: this.config.repairs.emptyListToArray,
-      generation: this.generation,
-      engine: this.engine,
-      compress: this.sink?.precompression,
-      onReject: this.config.onReject,
-    };
+    const task: BatchTask = { ...this.engineTask(listener, logType, maxLineBytes), data, dataLength: length, compress: this.sink?.precompression, onReject: this.config.onReject };
     const p = this.pool!.run(task, { transferList: [data] })
       .then((res: BatchResult) => {
         accepted = res.accepted.buffer as ArrayBuffer;

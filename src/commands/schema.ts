@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { isRelayError, RelayError } from '../errors.js';
 import { SchemaEngine } from '../schema/engine.js';
-import { parseSchemaSources, readSchemaSources, TEST_FILE_RE } from '../schema/schema-loader.js';
+import { parseSchemaSources, TEST_FILE_RE } from '../schema/schema-loader.js';
 import { readSchemaSet } from '../schema/schema-set.js';
 import { formatSchemaTests, parseSchemaTests, runSchemaTest, type SchemaTestCase } from '../schema/schema-tests.js';
 import { DeriveCollector } from '../schema/derive/derive-schema.js';
@@ -210,7 +210,7 @@ async function test(args: string[]): Promise<number> {
   if (bad !== undefined) throw new UsageError(`unknown option ${bad}`);
   const [path, ...testFiles] = args;
   if (path === undefined) throw new UsageError('PATH is required: the schema directory or file to test');
-  const engine = SchemaEngine.fromSpecs(parseSchemaSources(await readSchemaSources(path)));
+  const engine = await SchemaEngine.load(path);
   let files = testFiles;
   if (files.length === 0) {
     let names: string[];

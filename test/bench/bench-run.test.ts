@@ -29,7 +29,8 @@ test('bench: a short run with a mix writes a report whose figures add up', { tim
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0, `${stdout}\n${stderr}`);
-  assert.doesNotMatch(stdout, /WARNING/, 'sent = delivered + refused, and the stand-in saw every delivered line');
+  // The accounting warnings only: a latency-drift warning depends on the machine's load, not on the relay.
+  assert.doesNotMatch(stdout, /WARNING: (\d+ records sent|the stand-in saw)/, 'sent = delivered + refused, and the stand-in saw every delivered line');
   const left = readdirSync(scratch);
   assert.deepEqual(left, [], 'the relay\'s scratch directory (config, dead-letter store) is removed');
 

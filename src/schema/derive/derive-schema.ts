@@ -217,13 +217,6 @@ export class DeriveCollector {
   }
 }
 
-/** Derives from the records at hand (all of them examined and kept): for tests and small inputs. */
-export function deriveSchema(records: readonly DeriveRecord[], opts: DeriveOptions): DeriveResult {
-  const c = new DeriveCollector(opts);
-  for (const r of records) c.add(r.text);
-  return c.derive();
-}
-
 function deriveFrom(
   objects: ReadonlyArray<{ text: string; obj: Record<string, unknown> }>,
   examined: number,
