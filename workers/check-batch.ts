@@ -60,7 +60,8 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
   const typeIdx = new Map<string, number>();
   const received: Record<string, number> = {};
   const rejected: RejectedRecord[] = [];
-  const rejectedCounts = new Map<string, [string, RejectReason, number]>();
+  // By log type, then reason: lookups by strings the verdicts share (their hashes are cached), no key built per record.
+  const rejectedCounts = new Map<string, Map<RejectReason, [string, RejectReason, number]>>();
   const repairs: Record<string, number> = {};
 
   const reject = (logType: string | null, reason: RejectReason, field: string | undefined, message: string, line: Buffer) => {
@@ -69,10 +70,11 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     // A view, not a copy: with refused lines in the batch the input is never written over (see below).
     rejected.push({ logType, reason, field, message, line: inPlace ? Uint8Array.from(kept) : kept, length });
     const lt = logType ?? 'unknown';
-    const key = `${lt}\0${reason}`;
-    const c = rejectedCounts.get(key);
+    let byReason = rejectedCounts.get(lt);
+    if (byReason === undefined) rejectedCounts.set(lt, (byReason = new Map()));
+    const c = byReason.get(reason);
     if (c) c[2]++;
-    else rejectedCounts.set(key, [lt, reason, 1]);
+    else byReason.set(reason, [lt, reason, 1]);
   };
 
   let v: BatchVerdicts;
@@ -187,7 +189,7 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     deadLetters,
     deadLetterCounts,
     mismatches: rejected.length > 0 ? countMismatches(rejected, (lt) => schemaFieldsOf(engine, lt)) : [],
-    rejectedCounts: [...rejectedCounts.values()],
+    rejectedCounts: [...rejectedCounts.values()].flatMap((byReason) => [...byReason.values()]),
     repairs,
     inputBytes: data.length,
     unknownFields: unknown.counts(),

@@ -54,6 +54,8 @@ export function encodeEntries(records: readonly DeadLetterRecord[], time: string
 let scratch = Buffer.alloc(0);
 
 const LINE_KEY = ',"line":';
+/** Distinct messages per run of alike records whose encoded text is kept (see encodeEntriesScratch). */
+const CACHED_MESSAGES = 64;
 
 /**
  * The native JSON string escaper (native/src/json_escape.cc, in the checker's module), or undefined where
@@ -70,7 +72,7 @@ const escape: ((src: Uint8Array, start: number, end: number, dst: Uint8Array, at
  * thread (the store and the workers compress it into a frame at once, dead-letter-frame.ts).
  */
 export function encodeEntriesScratch(records: readonly DeadLetterRecord[], time: string, listener = ''): Buffer {
-  const heads = new Map<string, string>();
+  const runs = new Map<string, { head: string; texts: Map<string, Buffer> }>();
   const timeText = `{"time":${JSON.stringify(time)},"listener":`;
   const want = estimate(records);
   if (scratch.length < want) scratch = Buffer.allocUnsafeSlow(want);
@@ -82,30 +84,51 @@ export function encodeEntriesScratch(records: readonly DeadLetterRecord[], time:
     out.copy(bigger, 0, 0, at);
     out = scratch = bigger;
   };
-  // The fields before the line, as text: the same for runs of records (one log type, reason, field and
-  // message), so the last one is kept and compared by value, and a map holds the heads without the message.
+  // The fields before the line: the same for runs of records (one log type, reason, field and status),
+  // so the last record's are kept and compared by value, and a map holds the heads without the message.
+  // Within a run the message is mostly one of a few (records the simdjson engine refused alike share one
+  // string: a policy name each), so up to CACHED_MESSAGES of them are kept per run as their encoded bytes,
+  // found by the message string and copied; past that (a bad timestamp, say: each record's message
+  // differs) each record's text is built and written as before.
   let last: DeadLetterRecord | undefined;
   let lastWho = '';
-  let lastText = '';
+  let head = '';
+  let texts = new Map<string, Buffer>();
+  let lastMessage: string | undefined;
+  let text: Buffer | string = '';
   for (const r of records) {
     const who = r.listener ?? listener;
-    let text = lastText;
-    if (last === undefined || r.message !== last.message || r.logType !== last.logType || r.reason !== last.reason || r.field !== last.field || r.status !== last.status || who !== lastWho) {
+    if (last === undefined || r.logType !== last.logType || r.reason !== last.reason || r.field !== last.field || r.status !== last.status || who !== lastWho) {
       const key = `${who}\0${r.logType}\0${r.reason}\0${r.field ?? ''}\0${r.field === undefined}\0${r.status}`;
-      let head = heads.get(key);
-      if (head === undefined) {
-        head = `${timeText}${JSON.stringify(who)},"logType":${JSON.stringify(r.logType)},"reason":${JSON.stringify(r.reason)},"field":${JSON.stringify(r.field ?? null)},"message":`;
-        heads.set(key, head);
+      let run = runs.get(key);
+      if (run === undefined) {
+        run = { head: `${timeText}${JSON.stringify(who)},"logType":${JSON.stringify(r.logType)},"reason":${JSON.stringify(r.reason)},"field":${JSON.stringify(r.field ?? null)},"message":`, texts: new Map() };
+        runs.set(key, run);
       }
-      text = head + JSON.stringify(r.message) + (r.status !== undefined ? `,"status":${JSON.stringify(r.status)}` : '');
+      head = run.head;
+      texts = run.texts;
       last = r;
       lastWho = who;
-      lastText = text;
+      lastMessage = undefined;
     }
-    const bytes = Buffer.from(r.line.buffer, r.line.byteOffset, r.line.byteLength);
+    if (r.message !== lastMessage) {
+      const cached = texts.get(r.message);
+      if (cached !== undefined) text = cached;
+      else {
+        const t = head + JSON.stringify(r.message) + (r.status !== undefined ? `,"status":${JSON.stringify(r.status)}` : '');
+        text = texts.size < CACHED_MESSAGES ? Buffer.from(t, 'utf8') : t;
+        if (typeof text !== 'string') texts.set(r.message, text);
+      }
+      lastMessage = r.message;
+    }
+    const bytes = r.line;
     // Room for the worst case: every byte escaped as \u00xx, or base64.
     room(text.length * 3 + bytes.length * 6 + 96);
-    at += out.write(text, at, 'utf8');
+    if (typeof text === 'string') at += out.write(text, at, 'utf8');
+    else {
+      out.set(text, at);
+      at += text.length;
+    }
     // The line goes after `,"line":` when it is UTF-8 (the native escaper checks, and writes it in place).
     const end = escape !== undefined ? escape(bytes, 0, bytes.length, out, at + LINE_KEY.length) : -3;
     if (end >= 0) {
@@ -113,11 +136,11 @@ export function encodeEntriesScratch(records: readonly DeadLetterRecord[], time:
       at = end;
     } else if (end === -1 || (end === -3 && !isUtf8(bytes))) {
       at += out.write(',"lineBase64":"', at, 'latin1');
-      at += out.write(bytes.toString('base64'), at, 'latin1');
+      at += out.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), at, 'latin1');
       out[at++] = 0x22;
     } else {
       at += out.write(LINE_KEY, at, 'latin1');
-      at += out.write(JSON.stringify(bytes.toString('latin1')), at, 'latin1');
+      at += out.write(JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')), at, 'latin1');
     }
     if (r.length !== undefined && (r.length > r.line.byteLength || r.reason === 'line_too_long')) at += out.write(`,"length":${JSON.stringify(r.length)}`, at, 'latin1');
     out[at++] = 0x7d;

@@ -12,18 +12,29 @@ export function countMismatches(
   records: ReadonlyArray<{ logType: string | null; field?: string; reason: RejectReason }>,
   schemaFields: (logType: string) => ReadonlySet<string> | undefined,
 ): MismatchCount[] {
-  const counts = new Map<string, MismatchCount>();
+  // By log type, field and reason, in nested maps: the records' strings are shared (their hashes cached),
+  // where a key built per record was hashed anew each time (a refused record's share of a worker's time).
+  const counts = new Map<string, Map<string, Map<RejectReason, MismatchCount>>>();
   // A batch's refused records mostly share a few fields: their top-level names are worked out once each.
   const tops = new Map<string, string>();
+  let fieldsOf: string | undefined;
+  let fields: ReadonlySet<string> | undefined;
   for (const r of records) {
     const lt = r.logType ?? 'unknown';
     let top = r.field ? tops.get(r.field) : '';
     if (top === undefined) tops.set(r.field!, (top = r.field!.split(/[.[]/, 1)[0]!));
-    const field = schemaFields(lt)?.has(top) ? top : '';
-    const key = `${lt}\0${field}\0${r.reason}`;
-    const c = counts.get(key);
+    if (lt !== fieldsOf) {
+      fieldsOf = lt;
+      fields = schemaFields(lt);
+    }
+    const field = fields?.has(top) ? top : '';
+    let byField = counts.get(lt);
+    if (byField === undefined) counts.set(lt, (byField = new Map()));
+    let byReason = byField.get(field);
+    if (byReason === undefined) byField.set(field, (byReason = new Map()));
+    const c = byReason.get(r.reason);
     if (c) c[3]++;
-    else counts.set(key, [lt, field, r.reason, 1]);
+    else byReason.set(r.reason, [lt, field, r.reason, 1]);
   }
-  return [...counts.values()];
+  return [...counts.values()].flatMap((byField) => [...byField.values()].flatMap((byReason) => [...byReason.values()]));
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import { encodeEntries, type DeadLetterInput } from '../../src/durability/dead-letter-entry.js';
+import { loadNativeAddon } from '../../workers/engines/native-addon.js';
 import { encodeFrame, framesRawBytes, readFrames } from '../../src/durability/dead-letter-frame.js';
 import { readStoreFile, rewriteStoreFile, scanStore, listStoreFiles } from '../../src/durability/dead-letter-reader.js';
 
@@ -94,4 +95,38 @@ test('replay rewrites a compressed file with a torn tail: the tail is kept byte 
   assert.deepEqual(after.subarray(after.length - tail.length), tail, 'the torn tail is kept, last');
   const again = (await readStoreFile(dir, 'dl-20261202T100000-000001.jsonl.gz'))!;
   assert.deepEqual(again.map((l) => l.record?.line ?? `raw ${l.raw?.length}`), ['{"n":2}', 'raw 20']);
+});
+
+test('the native escaper gives JSON.stringify\'s bytes with each of its kernels, at every alignment: runs of quotes, backslashes, control bytes, UTF-8 across 16- and 64-byte blocks', { skip: loadNativeAddon().addon?.escapeJsonString === undefined && 'the native addon is not built on this machine' }, () => {
+  const addon = loadNativeAddon().addon!;
+  // A fixed PRNG: the same strings on every run, so a failure can be reproduced.
+  let seed = 7;
+  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const dense = [...'abcXYZ019 :,{}[]"""\\\\'].map((c) => c.charCodeAt(0)).concat([0x00, 0x07, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1f, 0x7f]);
+  const multi = ['é', '東京', '\u{1F600}', '\u2028'].map((c) => Buffer.from(c));
+  for (let t = 0; t < 3000; t++) {
+    const parts: Buffer[] = [];
+    let length = 0;
+    const target = Math.floor(next() * 260);
+    // Most strings look like JSON (a quote every few bytes), some have long runs with nothing to escape, or only control bytes late in a 64-byte block.
+    const style = next();
+    while (length < target) {
+      const r = next();
+      const part = r < 0.04 ? multi[Math.floor(next() * multi.length)]! : Buffer.of(style < 0.4 ? dense[Math.floor(next() * dense.length)]! : style < 0.8 ? (r < 0.12 ? 0x22 : 0x61 + Math.floor(next() * 26)) : r < 0.01 ? 0x0a : 0x61);
+      parts.push(part);
+      length += part.length;
+    }
+    const text = Buffer.concat(parts);
+    const offset = Math.floor(next() * 70);
+    const src = Buffer.concat([Buffer.alloc(offset, 0x22), text, Buffer.alloc(9, 0x5c)]);
+    const want = JSON.stringify(text.toString('utf8'));
+    for (const kernel of [0, 1, 2]) {
+      const dst = Buffer.alloc(offset + text.length * 6 + 2, 0x55);
+      const end = addon.escapeJsonString!(src, offset, offset + text.length, dst, offset, kernel);
+      assert.equal(dst.toString('utf8', offset, end), want, `kernel ${kernel}, ${text.length} bytes at offset ${offset}`);
+      assert.ok(dst.subarray(0, offset).every((b) => b === 0x55), 'nothing written before `at`');
+    }
+  }
+  assert.equal(addon.escapeJsonString!(Buffer.from([0x61, 0xff]), 0, 2, Buffer.alloc(64), 0), -1, 'not UTF-8: the caller stores base64');
+  assert.equal(addon.escapeJsonString!(Buffer.from('abc'), 0, 3, Buffer.alloc(8), 0), -2, 'no room for the worst case');
 });

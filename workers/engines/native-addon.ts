@@ -54,8 +54,10 @@ export interface NativeAddon {
    * Writes src[start, end) as a JSON string (quotes included) at dst[at], as JSON.stringify would; returns
    * the end of what it wrote, -1 when the bytes are not UTF-8, -2 when dst lacks 6 bytes a byte plus 2
    * (native/src/json_escape.cc). Absent from builds before it (src/durability/dead-letter-entry.ts falls back).
+   * `kernel` caps the code that escapes (0 a plain loop, 1 SSE2, 2 AVX-512 where the CPU has it; default 2):
+   * the tests hold each to the same bytes.
    */
-  escapeJsonString?(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number;
+  escapeJsonString?(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number, kernel?: number): number;
 }
 
 export const NATIVE_ACCEPTED = 0;
