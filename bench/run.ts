@@ -24,6 +24,7 @@ import { latencyByTenth, p99Drift, percentile } from './e2e/soak-analysis.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
 import { spawnRelay } from '../test/helpers/relay-process.js';
+import { StoreSweeper } from './e2e/store-sweeper.js';
 import { sumMetric } from '../test/helpers/metrics-text.js';
 
 const args = parseBenchArgs(process.argv.slice(2));
@@ -82,6 +83,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     throw err;
   }
   const pid = relay.child.pid!;
+  const sweeper = new StoreSweeper(join(dir, 'dl'));
+  sweeper.start();
   // The relay ending on its own (a crash, the OOM killer) ends the step under way and then the run.
   const relayGone = new AbortController();
   let stopping = false;
@@ -268,6 +271,8 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     }
     if (relayGone.signal.aborted) throw new Error(relayDied());
   } finally {
+    await sweeper.stop();
+    if (sweeper.files > 0) console.log(`(${compression}${traffic}: ${sweeper.files} dead-letter files the relay had closed, ${(sweeper.bytes / 1e6).toFixed(0)} MB, were removed during the run so that its store did not fill; see bench/e2e/store-sweeper.ts)`);
     stopping = true;
     relay.child.kill('SIGTERM');
     await relay.exited;

@@ -109,19 +109,23 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
     out = Buffer.allocUnsafeSlow(acceptedBytes + 1024);
     inPlace = false;
   }
+  // A line is its offsets in `data`: a view (a Buffer object) is made only where one is needed (a refused
+  // line, a sampled one), not for each of the hundreds of records of a batch.
   for (let i = 0; i < v.count; i++) {
-    const line = data.subarray(starts[i]!, lineEnds[i]!);
+    const start = starts[i]!;
+    const end = lineEnds[i]!;
     if (status[i] === LINE_TOO_LONG) {
       const lt = task.logType === 'auto' ? null : task.logType;
       received[lt ?? 'unknown'] = (received[lt ?? 'unknown'] ?? 0) + 1;
-      const tl = lineTooLong(lt, line.length, task.maxLineBytes);
-      reject(lt, 'line_too_long', undefined, tl.status === 'rejected' ? tl.message : 'line too long', line);
+      const tl = lineTooLong(lt, end - start, task.maxLineBytes);
+      reject(lt, 'line_too_long', undefined, tl.status === 'rejected' ? tl.message : 'line too long', data.subarray(start, end));
       continue;
     }
     const outcome = outcomes.get(i);
     let logType: string;
     let eventTime: number;
-    let bytes: Buffer = line;
+    // The repaired text, when a repair changed the line; else the line's own bytes are forwarded.
+    let repaired: Buffer | undefined;
     if (outcome === undefined) {
       // The common case: accepted as is, no repair; the verdict is in the typed arrays.
       logType = logTypes[lineType[i]!]!;
@@ -132,36 +136,38 @@ export default async function checkBatch(task: BatchTask): Promise<BatchResult> 
       if (verdict.status === 'rejected') {
         const lt = verdict.logType ?? 'unknown';
         received[lt] = (received[lt] ?? 0) + 1;
-        reject(verdict.logType, verdict.reason, verdict.field, verdict.message, line);
+        reject(verdict.logType, verdict.reason, verdict.field, verdict.message, data.subarray(start, end));
         continue;
       }
       logType = verdict.logType;
       eventTime = verdict.eventTime;
-      if (repairedLine !== undefined) bytes = Buffer.from(repairedLine, 'utf8');
+      if (repairedLine !== undefined) repaired = Buffer.from(repairedLine, 'utf8');
     }
     received[logType] = (received[logType] ?? 0) + 1;
     const us = unknownSet[i]!;
     if (us >= 0) {
       unknown.add(us);
       if (unknownSaturated[us] === 0) {
-        // Before the record may be written over: `line` still views its original bytes.
+        // Before the record may be written over: data[start, end) still holds its original bytes.
         if (unknownOf.picker.wants(logType, unknown.labels[us]!)) {
           // Sorted: the engines list a record's keys in different orders (document order, or JSON.parse's).
           const fields = [...unknownSets[us]!.names].sort();
-          sample.push({ logType, fields, entry: encodeSampleEntry((sampleTime ??= new Date().toISOString()), task.listener, logType, fields, line) });
+          sample.push({ logType, fields, entry: encodeSampleEntry((sampleTime ??= new Date().toISOString()), task.listener, logType, fields, data.subarray(start, end)) });
         } else unknownSaturated[us] = 1;
       }
     }
+    const length = repaired !== undefined ? repaired.length : end - start;
     const room = inPlace ? (i + 1 < v.count ? starts[i + 1]! : data.length) : out.length;
-    if (outLen + bytes.length + 1 > room) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(data.length + 1024, out.length * 2, outLen + bytes.length + 1));
+    if (outLen + length + 1 > room) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(data.length + 1024, out.length * 2, outLen + length + 1));
       out.copy(bigger, 0, 0, outLen);
       out = bigger;
       inPlace = false;
     }
-    if (!inPlace || bytes !== line) bytes.copy(out, outLen);
-    else if (outLen !== starts[i]) data.copyWithin(outLen, starts[i]!, lineEnds[i]!);
-    outLen += bytes.length;
+    if (repaired !== undefined) repaired.copy(out, outLen);
+    else if (!inPlace) data.copy(out, outLen, start, end);
+    else if (outLen !== start) data.copyWithin(outLen, start, end);
+    outLen += length;
     out[outLen++] = 0x0a;
     let ti = typeIdx.get(logType);
     if (ti === undefined) {

@@ -126,6 +126,20 @@ class MixGate {
   }
 }
 
+/** How long a connection may take to hand over what it wrote once the run's time is up. */
+const END_GRACE_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
+}
+
+/** Waits for the socket to drain, but not past the run's end (`leftMs` from now). */
+function drainOrEnd(s: Socket, leftMs: number): Promise<void> {
+  let onDrain: () => void = () => undefined;
+  const drained = new Promise<void>((r) => s.once('drain', (onDrain = r)));
+  return Promise.race([drained, sleep(leftMs)]).finally(() => s.off('drain', onDrain));
+}
+
 export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions): Promise<LoadResult> {
   const counts = connectionsFor(opts.connections, targets);
   const result: LoadResult = { records: 0, bytes: 0, probesSent: new Map(), recordsByLogType: {}, connectionsByLogType: {} };
@@ -200,11 +214,14 @@ export async function runLoad(targets: readonly LoadTarget[], opts: LoadOptions)
         // Yield even when the write went straight to the kernel: the stand-in shares this event loop, and a
         // loop of writes that all complete at once (the relay reading as fast as it is sent) would hold its
         // requests, and so the relay's deliveries, until a socket filled up.
-        if (!ok) await new Promise((r) => s.once('drain', r));
+        if (!ok) await drainOrEnd(s, end - opts.now());
         else await setImmediatePromise();
       }
       gate.close();
-      await new Promise<void>((r) => s.end(r));
+      // A relay that stopped reading (a full dead-letter store pauses its listener) must not hold the bench:
+      // what it has not taken within the grace is abandoned, and the report's accounting says so.
+      const ended = await Promise.race([new Promise<boolean>((r) => s.end(() => r(true))), sleep(END_GRACE_MS).then(() => false)]);
+      if (!ended) s.destroy();
     }),
   );
   result.records = Object.values(result.recordsByLogType).reduce((a, b) => a + b, 0);
