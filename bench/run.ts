@@ -252,9 +252,32 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     return result;
   };
 
+  /**
+   * Full-speed traffic the relay takes before its first step, not measured (--warmup-s): a fresh process
+   * ramps up over its first seconds (the JIT compiles the hot paths, V8 sizes its heaps, the buffer pools
+   * fill), which a pod that has run for a while has done. Without it, the first step of each relay
+   * measured that ramp too: 152-185 MB/s in its first second against 300-400 later (2026-12-02).
+   */
+  const warmUp = async (): Promise<void> => {
+    if (opt.warmupMs <= 0) return;
+    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
+    const c0 = await counters();
+    const signal = AbortSignal.any([interrupted.signal, relayGone.signal]);
+    const load = await runLoad(targets, { connections: opt.connections[0]!, rate: opt.rate, durationMs: opt.warmupMs, now, signal });
+    const deadline = now() + 30_000;
+    for (;;) {
+      const c = relayGone.signal.aborted ? null : await counters();
+      if (c === null || c0 === null || c.delivered - c0.delivered + c.rejected - c0.rejected >= load.records || now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`${compression}${traffic}: warm-up, ${(opt.warmupMs / 1000).toFixed(0)} s of traffic not measured (${load.records} records)`);
+  };
+
   try {
     const mine: StepResult[] = [];
     try {
+      await warmUp();
+      if (relayGone.signal.aborted) throw new Error(relayDied());
       for (const c of opt.connections) {
         mine.push(await step(opt.soak ? 'soak' : opt.rate > 0 ? `${opt.rate} records/s` : 'full speed', c, opt.rate, decodeEvery));
         if (interrupted.signal.aborted || relayGone.signal.aborted) break;
@@ -341,7 +364,7 @@ async function main(): Promise<number> {
   const report = writeReport(opt.out, {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, soak: opt.soak, relayBin: opt.relayBin ?? 'this checkout' },
+    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, warmupS: opt.warmupMs / 1000, soak: opt.soak, relayBin: opt.relayBin ?? 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,

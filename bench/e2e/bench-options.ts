@@ -31,6 +31,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                            accepted traffic on a relay of its own, and the report compares the two
   --relay-config JSON      more relay settings merged over the bench's config, e.g. '{"batch":{"maxBytes":1048576}}'
   --relay-bin PATH         another build's bin/zpa-relay.js, to compare two versions on one machine
+  --warmup-s 3             seconds of full-speed traffic each relay takes before its first step, not measured, as
+                           a pod that has been running (JIT, heaps and buffer pools warm); 0 for none; default 3,
+                           or the step's duration when shorter, and 0 with --soak (its analysis skips its warm-up)
   --decode-every 8         the stand-in decodes one body in this many (1: all, and checks the relay's count)
   --out bench/results      where the JSON and HTML reports go
   --help                   this text`;
@@ -54,6 +57,8 @@ export interface BenchOptions {
   readonly relayConfig: Readonly<Record<string, unknown>>;
   readonly relayBin?: string;
   readonly decodeEvery: number;
+  /** Full-speed traffic each relay takes before its first step, not measured (--warmup-s). */
+  readonly warmupMs: number;
   readonly out: string;
   /** --soak: one step of `durationMs` at `rate` with the soak's analysis (the connections and compression are one each). */
   readonly soak: boolean;
@@ -87,6 +92,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'relay-config': { type: 'string', default: '{}' },
         'decode-every': { type: 'string' },
         'relay-bin': { type: 'string', default: '' },
+        'warmup-s': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -147,6 +153,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const mib = str('max-buffered-mib') === '' ? undefined : number('max-buffered-mib', (n) => n > 0, 'MiB, more than 0');
   const policyNameShare = number('policy-names', (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
   const decodeEvery = number('decode-every', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
+  // A soak's analysis leaves out its own warm-up (the RSS slope); other runs warm each relay for 3 s, or for
+  // a step's duration when that is shorter (the tests' 1 s steps).
+  const warmupS = given('warmup-s') ? number('warmup-s', (n) => n >= 0, 'seconds, 0 (none) or more') : soak ? 0 : Math.min(3, durationS);
   let relayConfig: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(str('relay-config'));
@@ -173,6 +182,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       relayConfig: Object.freeze(relayConfig),
       ...(relayBin !== undefined ? { relayBin } : {}),
       decodeEvery,
+      warmupMs: warmupS * 1000,
       out: str('out'),
       soak,
     }),
