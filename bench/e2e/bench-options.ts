@@ -29,7 +29,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --policy-names 0         share (0..1) of User Activity records with a policy name in Policy (real traffic;
                            the schema refuses them and they are dead-lettered); above 0, each mode first runs
                            accepted traffic on a relay of its own, and the report compares the two
-  --relay-config JSON      more relay settings merged over the bench's config, e.g. '{"batch":{"maxBytes":1048576}}'
+  --relay-config JSON      more relay settings merged section by section over the bench's config, e.g.
+                           '{"batch":{"maxBytes":1048576}}' or '{"output":{"http":{"gzipLibrary":"zlib"}}}'
   --relay-bin PATH         another build's bin/zpa-relay.js, to compare two versions on one machine
   --warmup-s 3             seconds of full-speed traffic each relay takes before its first step, not measured, as
                            a pod that has been running (JIT, heaps and buffer pools warm); 0 for none; default 3,

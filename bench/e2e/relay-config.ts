@@ -14,26 +14,32 @@ import type { BenchOptions } from './bench-options.js';
 /** The relay's config for one compression mode, in `dir` (its dead-letter store goes there too). */
 export function writeRelayConfig(opt: BenchOptions, dir: string, compression: string, sinkUrl: string): string {
   const cfgFile = join(dir, 'relay.yaml');
-  writeFileSync(
-    cfgFile,
-    stringify({
-      // One listener per log type, as LSS sends one log type per receiver.
-      listeners: opt.mix.map((m) => ({ name: shortLogType(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
-      admin: { host: '127.0.0.1', port: 0 },
-      output: { type: 'http', http: { url: sinkUrl, auth: { type: 'none' }, compression } },
-      deadLetter: { path: join(dir, 'dl') },
-      ...(opt.maxBufferedBytes !== undefined ? { maxBufferedBytes: opt.maxBufferedBytes } : {}),
-      ...opt.relayConfig,
-    }),
-  );
+  const base = {
+    // One listener per log type, as LSS sends one log type per receiver.
+    listeners: opt.mix.map((m) => ({ name: shortLogType(m.logType), host: '127.0.0.1', port: 0, logType: m.logType })),
+    admin: { host: '127.0.0.1', port: 0 },
+    output: { type: 'http', http: { url: sinkUrl, auth: { type: 'none' }, compression } },
+    deadLetter: { path: join(dir, 'dl') },
+    ...(opt.maxBufferedBytes !== undefined ? { maxBufferedBytes: opt.maxBufferedBytes } : {}),
+  };
+  writeFileSync(cfgFile, stringify(mergeOver(base, opt.relayConfig)));
   return cfgFile;
 }
 
 /**
- * The relay's own check of every config the run will start it with (`zpa-relay config check`), before the
- * baseline and the first step: a --relay-config or --max-buffered-mib the relay refuses is a problem of the
- * command line, listed as the relay words it, not a stack trace minutes into the run.
+ * `over` merged into `base`, section by section: `--relay-config '{"output":{"http":{"gzipLibrary":"zlib"}}}'`
+ * changes that one setting and keeps the stand-in's URL beside it. Arrays and values replace.
  */
+export function mergeOver(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const isSection = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+    out[k] = isSection(b) && isSection(v) ? mergeOver(b, v) : v;
+  }
+  return out;
+}
+
 export function relayConfigProblems(opt: BenchOptions): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
   try {

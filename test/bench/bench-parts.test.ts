@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { BenchSink, PROBE_MARK } from '../../bench/e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from '../../bench/e2e/load-generator.js';
+import { mergeOver } from '../../bench/e2e/relay-config.js';
 import { loadZstd } from '../../src/sink/zstd-body.js';
 
 const now = () => performance.now();
@@ -128,4 +129,12 @@ test('with decodeEvery 2 the stand-in counts every body but decodes one in two',
   } finally {
     await sink.close();
   }
+});
+
+test('--relay-config is merged section by section: one output setting changes, the stand-in URL and the rest stay; arrays and values replace', () => {
+  const base = { output: { type: 'http', http: { url: 'http://127.0.0.1:1/x', auth: { type: 'none' }, compression: 'gzip' } }, listeners: [{ name: 'a' }], maxBufferedBytes: 1 };
+  const merged = mergeOver(base, { output: { http: { gzipLibrary: 'zlib' } }, listeners: [{ name: 'b' }], maxBufferedBytes: 2 });
+  assert.deepEqual(merged, { output: { type: 'http', http: { url: 'http://127.0.0.1:1/x', auth: { type: 'none' }, compression: 'gzip', gzipLibrary: 'zlib' } }, listeners: [{ name: 'b' }], maxBufferedBytes: 2 });
+  assert.equal(base.output.http.compression, 'gzip', 'the base is left as it was');
+  assert.equal((base.output.http as Record<string, unknown>).gzipLibrary, undefined);
 });
