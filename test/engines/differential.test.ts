@@ -232,3 +232,23 @@ test('unknown fields: both engines give the same counts, names and bound', async
     assert.equal(native.filter((r) => r[1] !== OTHER_FIELD).length, 64);
   }
 });
+
+test('records refused alike share one outcome, past the cache bound too: 6,000 policy names (5,000 distinct, more than the 4,096 outcomes kept) worded as the reference words them', { timeout: 60_000 }, async () => {
+  const { simd, ref } = await engines();
+  const g = new LssGenerator(11, { policyNameShare: 1 });
+  // Each record gets a policy name of its own, then 1,000 records reuse the first names: the cache starts
+  // over once during the batch, and the repeats must still be worded from their own values.
+  const names = Array.from({ length: 5000 }, (_, i) => `Rule ${i} "quoted" \\ path`);
+  const lines = [...names, ...names.slice(0, 1000)].map((name) => g.record('Zscaler.ZPA.UserActivity').replace(/"Policy": *"[^"]*"/, `"Policy": ${JSON.stringify(name)}`));
+  assert.ok(lines.every((l, i) => l.includes(JSON.stringify(names[i % 5000]!))), 'every record carries its policy name');
+  const stats = new DiffStats();
+  compareEngines(simd, ref, lines, 'Zscaler.ZPA.UserActivity', stats);
+  report('policy names past the cache bound', stats);
+  assert.equal(stats.rejected, lines.length, 'every record is refused (a name where the schema says bigint)');
+  // Two records with the same name in one batch: one outcome object, not two alike.
+  const pair = Buffer.from(`${lines[0]}\n${lines[1]}\n${lines[0]}\n`);
+  const v = simd.checkBatch(pair, 'Zscaler.ZPA.UserActivity', 1 << 20);
+  assert.equal(v.outcomes.get(0), v.outcomes.get(2), 'the same rejection, shared');
+  assert.notEqual(v.outcomes.get(0), v.outcomes.get(1), 'another value, another outcome');
+  assert.match(v.outcomes.get(1)!.verdict.status === 'rejected' ? (v.outcomes.get(1)!.verdict as { message: string }).message : '', /Rule 1 /);
+});

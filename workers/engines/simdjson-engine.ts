@@ -126,13 +126,15 @@ export class SimdjsonEngine implements BatchEngine {
   private nativeOutcome(batch: Buffer, r: NativeBatch, i: number, path: string): CheckOutcome | undefined {
     const start = r.valueStart[i]!;
     const end = r.valueEnd[i]!;
-    if (start >= 0 && end - start > CACHED_VALUE_BYTES) {
+    const reason = r.reason[i]!;
+    const code = r.failCode[i]!;
+    if ((start >= 0 && end - start > CACHED_VALUE_BYTES) || reason >= 64 || code >= 64) {
       const verdict = this.nativeRejection(batch, r, i, path);
       return verdict === undefined ? undefined : { verdict, repairs: NO_REPAIRS };
     }
-    // Everything nativeRejection reads besides the value: the reason, failing type and code (a few values
-    // each) and the value spec's id, in one number.
-    const kind = ((r.specId[i]! + 1) * 256 + (r.failType[i]! + 1)) * 4096 + r.reason[i]! * 64 + r.failCode[i]!;
+    // Everything nativeRejection reads besides the value, in one number: the value spec's id, the failing
+    // log type (-1 .. logTypes - 1), the reason and the code (each below 64, checked above).
+    const kind = ((r.specId[i]! + 1) * (this.logTypes.length + 1) + (r.failType[i]! + 1)) * 4096 + reason * 64 + code;
     const value = start < 0 ? '' : batch.toString('latin1', r.starts[i]! + start, r.starts[i]! + end);
     let byKind = this.outcomeCache.get(path);
     if (byKind === undefined) this.outcomeCache.set(path, (byKind = new Map()));
