@@ -127,6 +127,25 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
    * One step, labelled `${compression}, ${speed}, N conn`: N is what opens for `connections` asked (with a mix
    * every log type has at least one connection of its own, so a step may open more than asked).
    */
+  /** Where the load goes: each log type of the mix to its listener. */
+  const targets = () => mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
+  const loadSignal = () => AbortSignal.any([interrupted.signal, relayGone.signal]);
+
+  /**
+   * Waits for the records sent since `c0` to be settled: delivered, or refused by the schema (bounded; not
+   * for a relay that is gone). Returns the last counters read.
+   */
+  const settled = async (c0: Counters, records: number): Promise<Counters> => {
+    const deadline = now() + 30_000;
+    let c1 = c0;
+    for (;;) {
+      const c = relayGone.signal.aborted ? null : await counters();
+      if (c !== null) c1 = c;
+      if (c === null || c1.delivered - c0.delivered + c1.rejected - c0.rejected >= records || now() >= deadline) return c1;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   const step = async (speed: string, connections: number, rate: number, decodeEvery: number): Promise<StepResult> => {
     const opened = connectionsFor(connections, mix).reduce((a, b) => a + b, 0);
     const label = `${compression}${traffic}, ${speed}, ${opened} conn`;
@@ -150,19 +169,9 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       const time = opt.soak ? `${(secs / 60).toFixed(1)} of ${(durationMs / 60_000).toFixed(0)} min` : `${secs.toFixed(0)} s`;
       process.stdout.write(`\r${label}: ${time}, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, ${x.mbIn[i]!.toFixed(0)} MB/s in, RSS ${x.rssMb[i]!.toFixed(0)} MB, buffered ${x.bufferedMb[i]?.toFixed(1) ?? '-'} MB   `);
     });
-    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
-    const signal = AbortSignal.any([interrupted.signal, relayGone.signal]);
-    const load = await runLoad(targets, { connections, rate, durationMs, now, tally, signal });
+    const load = await runLoad(targets(), { connections, rate, durationMs, now, tally, signal: loadSignal() });
     const loadSeconds = (now() - w0) / 1000;
-    // Wait for the tail to be settled: delivered, or refused by the schema (bounded; not for a relay that is gone).
-    const deadline = now() + 30_000;
-    let c1 = c0;
-    for (;;) {
-      const c = relayGone.signal.aborted ? null : await counters();
-      if (c !== null) c1 = c;
-      if (c === null || c1.delivered - c0.delivered + c1.rejected - c0.rejected >= load.records || now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const c1 = await settled(c0, load.records);
     await sampler.stop();
     process.stdout.write('\n');
     const seconds = (now() - w0) / 1000;
@@ -260,16 +269,10 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
    */
   const warmUp = async (): Promise<void> => {
     if (opt.warmupMs <= 0) return;
-    const targets = mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
     const c0 = await counters();
-    const signal = AbortSignal.any([interrupted.signal, relayGone.signal]);
-    const load = await runLoad(targets, { connections: opt.connections[0]!, rate: opt.rate, durationMs: opt.warmupMs, now, signal });
-    const deadline = now() + 30_000;
-    for (;;) {
-      const c = relayGone.signal.aborted ? null : await counters();
-      if (c === null || c0 === null || c.delivered - c0.delivered + c.rejected - c0.rejected >= load.records || now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (c0 === null) throw new Error(relayDied());
+    const load = await runLoad(targets(), { connections: opt.connections[0]!, rate: opt.rate, durationMs: opt.warmupMs, now, signal: loadSignal() });
+    await settled(c0, load.records);
     console.log(`${compression}${traffic}: warm-up, ${(opt.warmupMs / 1000).toFixed(0)} s of traffic not measured (${load.records} records)`);
   };
 

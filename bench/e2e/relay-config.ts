@@ -34,10 +34,13 @@ export function mergeOver(base: Readonly<Record<string, unknown>>, over: Readonl
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    const isSection = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
     out[k] = isSection(b) && isSection(v) ? mergeOver(b, v) : v;
   }
   return out;
+}
+
+function isSection(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
 export function relayConfigProblems(opt: BenchOptions): string[] {

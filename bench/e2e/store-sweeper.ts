@@ -3,12 +3,12 @@
  * replay or a move to cheaper storage would. Why: refused traffic fills the default 1 GiB store in under half
  * a minute at full speed on this machine (about 100,000 refused records/s, about 430 bytes each once
  * compressed), and with the default `whenFull: pause` the relay then stops reading that listener, by design
- * (a bench run of 2026-12-02 waited on it for good): the bench
- * would measure a full store instead of the refused path, and its load generator would wait on a paused
- * socket. Only closed files (`*.jsonl.gz`, `*.jsonl`) go; the file being written (`.open`) stays.
+ * (a bench run of 2026-12-02 waited on it for good): the bench would measure a full store instead of the
+ * refused path, and its load generator would wait on a paused socket. Only closed files go (listStoreFiles); the file being written stays.
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listStoreFiles } from '../../src/durability/dead-letter-reader.js';
 
 export class StoreSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -33,14 +33,14 @@ export class StoreSweeper {
   }
 
   private async sweep(): Promise<void> {
-    let names: string[];
+    let closed: readonly string[];
     try {
-      names = await readdir(this.dir);
+      // The store's own listing: its closed files, never the one being written.
+      ({ closed } = await listStoreFiles(this.dir));
     } catch {
-      return; // not created yet, or removed with the run
+      return; // removed with the run
     }
-    for (const name of names) {
-      if (!/^dl-.*\.jsonl(\.gz)?$/.test(name)) continue;
+    for (const name of closed) {
       const file = join(this.dir, name);
       try {
         const { size } = await stat(file);
