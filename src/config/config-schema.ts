@@ -77,6 +77,7 @@ export const configSchema: JsonSchema = {
     }),
     workers: obj('The Piscina worker pool that parses and checks records.', {
       threads: int('Worker threads; 0 means one per CPU core.', 0, 0, 256),
+      niceIncrement: int('How much lower than the main thread the worker threads are scheduled (Linux nice increment, 0-19; 0 = the same). The main thread reads the sockets and hands every batch over: when it waits for a core behind a busy worker, the other workers wait for their next batch and cores go idle. Needs the optional `@napi-rs/nice` package (installed with piscina); where it is missing the workers run at the main thread\'s priority.', 19, 0, 19),
       engine: { type: 'string', enum: ['auto', 'reference', 'simdjson'], default: 'auto', description: 'The checking engine: `simdjson` (the native addon built at install, 3-6x faster), `reference` (the TypeScript engine), or `auto` (simdjson when the addon loads, else reference, with a warning). Both give identical verdicts; `simdjson` refuses to start where the addon is missing.' },
     }),
     maxBufferedBytes: int('Bound on record bytes held in the relay (read but not yet delivered); reaching it pauses every socket. 32 MiB keeps a 2-core pod under 300 MB RSS at full speed (bench) without costing throughput.', 32 * MiB, MiB, 64 * 1024 * MiB),

@@ -96,7 +96,7 @@ export interface RelayConfig {
   readonly schemas: { readonly path: string; readonly include: readonly string[] };
   readonly repairs: { readonly stripSyslogPri: boolean; readonly emptyListToArray: boolean };
   readonly batch: { readonly maxBytes: number; readonly maxRecords: number; readonly maxWaitMs: number };
-  readonly workers: { readonly threads: number; readonly engine: 'auto' | 'reference' | 'simdjson' };
+  readonly workers: { readonly threads: number; readonly niceIncrement: number; readonly engine: 'auto' | 'reference' | 'simdjson' };
   readonly maxBufferedBytes: number;
   readonly resumeBufferedBytes: number;
   readonly output: OutputConfig;

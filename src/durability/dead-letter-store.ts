@@ -49,6 +49,29 @@ const ACTIVE_SUFFIX = '.open';
 const FULL_PROBE_MS = 1000;
 
 /** Names files so that lexical order is creation order. */
+/** Writes `chunks` (`bytes` in all) at the file's end, going on after a short write until every byte is out. */
+async function writeAll(handle: FileHandle, chunks: Uint8Array[], bytes: number): Promise<void> {
+  let left = chunks;
+  while (bytes > 0) {
+    const { bytesWritten } = await handle.writev(left);
+    bytes -= bytesWritten;
+    if (bytes > 0) left = dropFront(left, bytesWritten);
+  }
+}
+
+/** `chunks` without their first `n` bytes. */
+function dropFront(chunks: Uint8Array[], n: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const c of chunks) {
+    if (n >= c.length) n -= c.length;
+    else {
+      rest.push(c.subarray(n));
+      n = 0;
+    }
+  }
+  return rest;
+}
+
 function fileName(seq: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
   return `dl-${t}-${String(seq % 1_000_000).padStart(6, '0')}.jsonl.gz`;
@@ -195,18 +218,21 @@ export class DeadLetterStore {
         raw += rawBytes;
       }
     }
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
     if (this.handle && this.activeRawBytes + raw > this.opts.maxFileBytes) await this.closeActive();
-    if ((this.opts.whenFull ?? 'pause') === 'pause') await this.roomFor(group, data.length);
+    if ((this.opts.whenFull ?? 'pause') === 'pause') await this.roomFor(group, bytes);
     if (!this.handle) {
       this.activeName = fileName(this.seq++);
       this.handle = await open(join(this.opts.path, this.activeName + ACTIVE_SUFFIX), 'a');
       this.activeBytes = 0;
       this.activeRawBytes = 0;
     }
-    await this.handle.write(data);
+    // The group's frames as they are, in one writev: joining them first copied a megabyte or two per group
+    // into fresh memory on the main thread (page faults in its profile with refused traffic).
+    await writeAll(this.handle, chunks, bytes);
     await this.handle.datasync();
-    this.activeBytes += data.length;
+    this.activeBytes += bytes;
     this.activeRawBytes += raw;
     if (this.opts.whenFull === 'evict') await this.evict();
     this.events.written(group.byReason);
