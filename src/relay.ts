@@ -41,7 +41,7 @@ const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
  * message queue; but a worker that finishes one starts the next at once, instead of waiting for the main
  * thread (busy reading sockets) to take its result and send it another. Measured with the bench (zstd, 4
  * connections, three alternating runs each): 1 = 191-227 MB/s, 2 = 208-243, 4 = 228-236 with about 20 MB
- * more peak RSS. Four pays with the workers niced (workers.niceIncrement): see startParts.
+ * more peak RSS. Four, with the workers niced (workers.niceIncrement, see startParts), kept the cores busier.
  */
 const TASKS_PER_WORKER = 4;
 
@@ -184,9 +184,12 @@ export class Relay {
     this.sink = await this.newSink(cfg);
     this.sinkConfig = cfg.output;
     const threads = cfg.workers.threads || availableParallelism();
-    // Niced workers: a core the main thread needs is its at once, so hand-overs do not wait behind a batch
-    // being checked; the workers still take every cycle it leaves. With four batches queued per worker, the
-    // bench's cores went from 79-85% to 86-92% busy (MB/s in README "Using every core").
+    // Niced workers (workers.niceIncrement, 10 by default): a core the main thread needs is its at once, so
+    // hand-overs do not wait behind a batch being checked, and the workers still take every cycle it leaves.
+    // perf sched at full speed showed the main thread runnable but not running a quarter of the time while
+    // both workers waited for their next batch. Measured in alternating 20 s bench steps (README "Using
+    // every core"): nice 19 gave accepted traffic 1.06-1.10x but refused traffic about 0.9x (the workers are
+    // its bottleneck); 10 gave both at least what 0 gave, and refused steps 288-297 MB peak RSS against 299-311.
     this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: TASKS_PER_WORKER, niceIncrement: cfg.workers.niceIncrement });
     this.metrics.engineInfo.set({ engine: this.engine }, 1);
     if (cfg.workers.engine === 'auto' && this.engine === 'reference') {
