@@ -48,7 +48,6 @@ const ACTIVE_SUFFIX = '.open';
 /** While full, the files are re-read this often to see whether room came back. */
 const FULL_PROBE_MS = 1000;
 
-/** Names files so that lexical order is creation order. */
 /** Writes `chunks` (`bytes` in all) at the file's end, going on after a short write until every byte is out. */
 async function writeAll(handle: FileHandle, chunks: Uint8Array[], bytes: number): Promise<void> {
   let left = chunks;
@@ -59,8 +58,8 @@ async function writeAll(handle: FileHandle, chunks: Uint8Array[], bytes: number)
   }
 }
 
-/** `chunks` without their first `n` bytes. */
-function dropFront(chunks: Uint8Array[], n: number): Uint8Array[] {
+/** `chunks` without their first `n` bytes (what is left to write after a short write; exported for its test). */
+export function dropFront(chunks: Uint8Array[], n: number): Uint8Array[] {
   const rest: Uint8Array[] = [];
   for (const c of chunks) {
     if (n >= c.length) n -= c.length;
@@ -72,6 +71,7 @@ function dropFront(chunks: Uint8Array[], n: number): Uint8Array[] {
   return rest;
 }
 
+/** Names files so that lexical order is creation order. */
 function fileName(seq: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
   return `dl-${t}-${String(seq % 1_000_000).padStart(6, '0')}.jsonl.gz`;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeadLetterStore } from '../../src/durability/dead-letter-store.js';
+import { DeadLetterStore, dropFront } from '../../src/durability/dead-letter-store.js';
 import { encodeEntries, type DeadLetterInput } from '../../src/durability/dead-letter-entry.js';
 import { encodeFrame } from '../../src/durability/dead-letter-frame.js';
 
@@ -99,4 +99,16 @@ test('whenFull evict (the old behaviour, chosen explicitly): past maxBytes the o
   assert.ok(evicted.length > 0, 'files were evicted');
   assert.ok(store.totalBytes() <= 4096, `the store stays within maxBytes (${store.totalBytes()})`);
   assert.ok(!readdirSync(dir).includes(evicted[0]!), 'the oldest file is gone');
+});
+
+test('after a short writev, exactly the bytes not yet written are written next, at every cut', () => {
+  // A group's frames go to the file in one writev (no joined copy); the kernel may take fewer bytes than
+  // asked, and the rest must follow in order, none twice and none skipped, wherever the cut falls.
+  const chunks = [Buffer.from('frame-one|'), Buffer.from('2|'), Buffer.alloc(0), Buffer.from('the-third-frame')];
+  const all = Buffer.concat(chunks);
+  for (let cut = 0; cut <= all.length; cut++) {
+    const rest = dropFront(chunks, cut);
+    assert.deepEqual(Buffer.concat(rest), all.subarray(cut), `cut at ${cut}`);
+    assert.ok(rest.every((c) => c.length > 0), `no empty chunk left to write at cut ${cut}`);
+  }
 });
