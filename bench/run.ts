@@ -123,10 +123,6 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     };
   };
 
-  /**
-   * One step, labelled `${compression}, ${speed}, N conn`: N is what opens for `connections` asked (with a mix
-   * every log type has at least one connection of its own, so a step may open more than asked).
-   */
   /** Where the load goes: each log type of the mix to its listener. */
   const targets = () => mix.map((m, i) => ({ logType: m.logType, pool: pools[i]!, port: relay.ports[shortLogType(m.logType)]!, share: m.share }));
   const loadSignal = () => AbortSignal.any([interrupted.signal, relayGone.signal]);
@@ -146,6 +142,10 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     }
   };
 
+  /**
+   * One step, labelled `${compression}, ${speed}, N conn`: N is what opens for `connections` asked (with a mix
+   * every log type has at least one connection of its own, so a step may open more than asked).
+   */
   const step = async (speed: string, connections: number, rate: number, decodeEvery: number): Promise<StepResult> => {
     const opened = connectionsFor(connections, mix).reduce((a, b) => a + b, 0);
     const label = `${compression}${traffic}, ${speed}, ${opened} conn`;

@@ -11,7 +11,7 @@
  * probes, one in a thousand records, are built as they go.
  */
 import { connect, type Socket } from 'node:net';
-import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import { LssGenerator, type LogTypeName } from '../lss/generate.js';
 import { PROBE_MARK } from './bench-sink.js';
 
@@ -129,8 +129,9 @@ class MixGate {
 /** How long a connection may take to hand over what it wrote once the run's time is up. */
 const END_GRACE_MS = 30_000;
 
+/** Resolves after `ms` (none when negative) without keeping the process alive. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
+  return setTimeoutPromise(Math.max(0, ms), undefined, { ref: false });
 }
 
 /** Waits for the socket to drain, but not past the run's end (`leftMs` from now). */
