@@ -20,6 +20,7 @@ import { writeReport, type StepErrors, type StepResult } from './e2e/report.js';
 import { StepSampler } from './e2e/step-sampler.js';
 import { relayConfigProblems, writeRelayConfig } from './e2e/relay-config.js';
 import { sizingOf, soakOf } from './e2e/verdicts.js';
+import { acceptedRatios, medianRows, medianSteps } from './e2e/repeat-summary.js';
 import { latencyByTenth, p99Drift, percentile } from './e2e/soak-analysis.js';
 import { ZlibBaseline } from './e2e/zlib-baseline.js';
 import { BENCH_USAGE, parseBenchArgs } from './e2e/bench-options.js';
@@ -71,8 +72,13 @@ interface Counters {
 const traffics: ReadonlyArray<{ label: string; policyNameShare: number }> =
   opt.policyNameShare > 0 ? [{ label: ', accepted', policyNameShare: 0 }, { label: `, policy names ${Math.round(opt.policyNameShare * 100)}%`, policyNameShare: opt.policyNameShare }] : [{ label: '', policyNameShare: 0 }];
 
-/** Runs every step against a fresh relay process sending bodies compressed with `compression`. */
-async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline, traffic = ''): Promise<void> {
+/**
+ * Runs every step against a fresh relay process sending bodies compressed with `compression`; `round` is
+ * the round of a run with --repeat (undefined for a single round).
+ */
+async function runMode(compression: string, sink: BenchSink, steps: StepResult[], pools: readonly Buffer[][], baseline: ZlibBaseline, traffic = '', round?: number): Promise<void> {
+  /** What the console lines add to a step's label in a run of several rounds. */
+  const inRound = round === undefined ? '' : ` (round ${round} of ${opt.repeat})`;
   const dir = mkdtempSync(join(tmpdir(), 'zpa-bench-'));
   const cfgFile = writeRelayConfig(opt, dir, compression, sink.url);
   let relay: Awaited<ReturnType<typeof spawnRelay>>;
@@ -167,7 +173,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       const secs = x.t[i]!;
       // A soak prints its progress in minutes, with the figures that tell whether it holds.
       const time = opt.soak ? `${(secs / 60).toFixed(1)} of ${(durationMs / 60_000).toFixed(0)} min` : `${secs.toFixed(0)} s`;
-      process.stdout.write(`\r${label}: ${time}, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, ${x.mbIn[i]!.toFixed(0)} MB/s in, RSS ${x.rssMb[i]!.toFixed(0)} MB, buffered ${x.bufferedMb[i]?.toFixed(1) ?? '-'} MB   `);
+      process.stdout.write(`\r${label}${inRound}: ${time}, ${((sink.stats.bodyBytes - s0.bodyBytes) / 1e6 / secs).toFixed(1)} MB/s of bodies received, ${x.mbIn[i]!.toFixed(0)} MB/s in, RSS ${x.rssMb[i]!.toFixed(0)} MB, buffered ${x.bufferedMb[i]?.toFixed(1) ?? '-'} MB   `);
     });
     const load = await runLoad(targets(), { connections, rate, durationMs, now, tally, signal: loadSignal() });
     const loadSeconds = (now() - w0) / 1000;
@@ -216,6 +222,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const stoppedEarly = relayGone.signal.aborted ? relayDied() : interrupted.signal.aborted ? 'interrupted (Ctrl-C)' : undefined;
     const result: StepResult = {
       label,
+      ...(round !== undefined ? { round } : {}),
       connections: opened,
       targetRate: rate,
       seconds,
@@ -248,7 +255,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     };
     const fx = (n: number | null) => (n === null ? '-' : n.toFixed(0));
     console.log(
-      `${label}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
+      `${label}${inRound}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
         `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
         `latency p50 ${fx(result.latencyP50Ms)} ms p99 ${fx(result.latencyP99Ms)} ms (${latencies.length} probes), relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, cores busy ${result.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,
@@ -273,7 +280,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     if (c0 === null) throw new Error(relayDied());
     const load = await runLoad(targets(), { connections: opt.connections[0]!, rate: opt.rate, durationMs: opt.warmupMs, now, signal: loadSignal() });
     await settled(c0, load.records);
-    console.log(`${compression}${traffic}: warm-up, ${(opt.warmupMs / 1000).toFixed(0)} s of traffic not measured (${load.records} records)`);
+    console.log(`${compression}${traffic}${inRound}: warm-up, ${(opt.warmupMs / 1000).toFixed(0)} s of traffic not measured (${load.records} records)`);
   };
 
   try {
@@ -329,13 +336,19 @@ async function main(): Promise<number> {
   await sink.start();
   const steps: StepResult[] = [];
   let error: string | undefined;
+  const rounds = opt.repeat;
   try {
-    for (const compression of opt.compression) {
-      for (const [k, t] of traffics.entries()) {
-        await runMode(compression, sink, steps, poolsOf[k]!, baseline, t.label);
+    for (let round = 1; round <= rounds && !interrupted.signal.aborted; round++) {
+      for (const compression of opt.compression) {
+        // Accepted and refused traffic swap places every other round: the machine's drift over a run then
+        // favours neither in the medians of their ratio.
+        const order = round % 2 === 1 ? [...traffics.keys()] : [...traffics.keys()].reverse();
+        for (const k of order) {
+          await runMode(compression, sink, steps, poolsOf[k]!, baseline, traffics[k]!.label, rounds > 1 ? round : undefined);
+          if (interrupted.signal.aborted) break;
+        }
         if (interrupted.signal.aborted) break;
       }
-      if (interrupted.signal.aborted) break;
     }
   } catch (err) {
     // The report is still written with the steps measured so far, and says why the run ended.
@@ -344,12 +357,24 @@ async function main(): Promise<number> {
   }
   await sink.close();
   const n = availableParallelism();
-  const { sizing, sizingNote } = sizingOf(steps, opt, mixLabel);
+  const medians = rounds > 1 ? medianRows(steps) : undefined;
+  const ratios = rounds > 1 && traffics.length > 1 ? acceptedRatios(steps, traffics[0]!.label, traffics[1]!.label) : undefined;
+  const { sizing, sizingNote } = sizingOf(rounds > 1 ? medianSteps(steps) : steps, opt, mixLabel);
   const soak = opt.soak && steps[0] !== undefined ? soakOf(steps[0], opt) : undefined;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
-  for (const s of steps) console.log(`  ${s.label}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
-  if (traffics.length > 1) {
+  for (const s of steps) console.log(`  ${s.label}${s.round !== undefined ? ` (round ${s.round})` : ''}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
+  if (medians !== undefined) {
+    console.log(`medians of ${rounds} rounds:`);
+    const x = (mb: number) => (mb / baseline.mbPerSecond).toFixed(2);
+    for (const m of medians) {
+      console.log(
+        `  ${m.label}: ${m.mbPerSecondIn.toFixed(1)} MB/s = ${x(m.mbPerSecondIn)}x zlib-1 (${x(m.mbPerSecondInMin)}-${x(m.mbPerSecondInMax)} over ${m.rounds} rounds), ` +
+          `${Math.round(m.recordsPerSecond)} records/s, relay CPU ${m.relayCpuCores.toFixed(2)} cores, cores busy ${m.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS at most ${m.relayPeakRssMbMax.toFixed(0)} MB`,
+      );
+    }
+    for (const r of ratios ?? []) console.log(`  ${r.label}: median ${r.median.toFixed(2)}x the records/s of accepted traffic (${r.byRound.map((v) => v.toFixed(2)).join(' / ')} by round), peak RSS at most ${r.relayPeakRssMbMax.toFixed(0)} MB`);
+  } else if (traffics.length > 1) {
     // Each step with policy names against the accepted step of the same mode and speed, in this run.
     for (const s of steps.filter((x) => x.label.includes(traffics[1]!.label))) {
       const a = steps.find((x) => x.label === s.label.replace(traffics[1]!.label, traffics[0]!.label));
@@ -367,12 +392,14 @@ async function main(): Promise<number> {
   const report = writeReport(opt.out, {
     time: new Date().toISOString(),
     machine: { cpus: n, model: cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) },
-    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, warmupS: opt.warmupMs / 1000, soak: opt.soak, relayBin: opt.relayBin ?? 'this checkout' },
+    options: { logType: mix[0]!.logType, mix: Object.fromEntries(mix.map((m) => [m.logType, m.share])), connections: [...opt.connections], durationS: durationMs / 1000, rate: opt.rate, compression: opt.compression.join(','), policyNameShare: opt.policyNameShare, decodeEvery, warmupS: opt.warmupMs / 1000, soak: opt.soak, repeat: rounds, relayBin: opt.relayBin ?? 'this checkout' },
     baseline: { zlibLevel1MBps: baseline.mbPerSecond, ratio: baseline.ratio, ...baseline.range },
     steps,
     sizing,
     ...(sizingNote !== undefined ? { sizingNote } : {}),
     ...(soak !== undefined ? { soak } : {}),
+    ...(medians !== undefined ? { medians } : {}),
+    ...(ratios !== undefined ? { acceptedRatios: ratios } : {}),
     ...(error !== undefined ? { error } : {}),
   });
   console.log(`wrote ${report.json} and ${report.html}`);

@@ -32,6 +32,10 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --relay-config JSON      more relay settings merged section by section over the bench's config, e.g.
                            '{"batch":{"maxBytes":1048576}}' or '{"output":{"http":{"gzipLibrary":"zlib"}}}'
   --relay-bin PATH         another build's bin/zpa-relay.js, to compare two versions on one machine
+  --repeat 1               run every step this many rounds, a fresh relay for each mode in each round, and
+                           report each step's median over the rounds (and, with --policy-names, the ratio to
+                           accepted traffic in each round and its median); the sizing line reads the medians.
+                           The order of accepted and refused traffic alternates from round to round
   --warmup-s 3             seconds of full-speed traffic each relay takes before its first step, not measured, as
                            a pod that has been running (JIT, heaps and buffer pools warm); 0 for none; default 3,
                            or the step's duration when shorter, and 0 with --soak (its analysis skips its warm-up)
@@ -63,6 +67,8 @@ export interface BenchOptions {
   readonly out: string;
   /** --soak: one step of `durationMs` at `rate` with the soak's analysis (the connections and compression are one each). */
   readonly soak: boolean;
+  /** --repeat: rounds of every step, reported as medians when more than one. */
+  readonly repeat: number;
 }
 
 export type BenchArgs = { help: true } | { help: false; options: BenchOptions } | { help: false; problems: string[] };
@@ -94,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'decode-every': { type: 'string' },
         'relay-bin': { type: 'string', default: '' },
         'warmup-s': { type: 'string' },
+        repeat: { type: 'string', default: '1' },
       },
     }));
   } catch (err) {
@@ -153,6 +160,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (soak && compression.length > 1) problems.push(`--compression ${JSON.stringify(str('compression'))} with --soak: one compression`);
   const mib = str('max-buffered-mib') === '' ? undefined : number('max-buffered-mib', (n) => n > 0, 'MiB, more than 0');
   const policyNameShare = number('policy-names', (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
+  const repeat = number('repeat', (n) => Number.isInteger(n) && n >= 1, 'a whole number of rounds, at least 1');
+  if (soak && repeat > 1) problems.push(`--repeat ${repeat} and --soak: a soak is one long step; run it again for another`);
   const decodeEvery = number('decode-every', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
   // A soak's analysis leaves out its own warm-up (the RSS slope); other runs warm each relay for 3 s, or for
   // a step's duration when that is shorter (the tests' 1 s steps).
@@ -186,6 +195,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       warmupMs: warmupS * 1000,
       out: str('out'),
       soak,
+      repeat,
     }),
   };
 }

@@ -9,6 +9,7 @@ import { shortLogType } from '../lss/generate.js';
 import { lineChart } from './line-chart.js';
 import type { TimeSeries } from './step-sampler.js';
 import type { RssTrend, Tenth } from './soak-analysis.js';
+import type { MedianRow, RatioRow } from './repeat-summary.js';
 
 /** What the relay's metrics counted going wrong in a step (all 0 against the bench's stand-in, unless something broke). */
 export interface StepErrors {
@@ -58,6 +59,8 @@ export interface StepResult {
   series: TimeSeries;
   /** Why the step ended before its time, if it did (Ctrl-C, the relay exiting). */
   stoppedEarly?: string;
+  /** With --repeat N: the round (1..N) the step ran in; its label is the same in every round. */
+  round?: number;
 }
 
 /** A soak's analysis (--soak): one step at a planned rate, read for memory growth, latency drift and loss. */
@@ -85,8 +88,27 @@ export interface BenchReport {
   sizing: string | null;
   sizingNote?: string;
   soak?: SoakResult;
+  /** With --repeat N: each step label's medians over the rounds (the sizing line reads these). */
+  medians?: MedianRow[];
+  /** With --repeat N and --policy-names: refused against accepted records/s, per round and their median. */
+  acceptedRatios?: RatioRow[];
   /** Set when the run ended in an error after some steps: the report holds what was measured up to it. */
   error?: string;
+}
+
+/** A step's name in the report: its label, and its round when the run had several. */
+const stepName = (s: StepResult) => (s.round !== undefined ? `${s.label} (round ${s.round})` : s.label);
+
+/** With --repeat: the medians table, and the refused-to-accepted ratios by round. */
+function mediansSection(r: BenchReport): string {
+  if (r.medians === undefined || r.medians.length === 0) return '';
+  const rounds = Math.max(...r.medians.map((m) => m.rounds));
+  const rows = r.medians.map((m) => `<tr><td>${esc(m.label)}</td><td>${m.rounds}</td><td>${Math.round(m.recordsPerSecond)}</td><td>${m.mbPerSecondIn.toFixed(1)}</td><td>${(m.mbPerSecondIn / r.baseline.zlibLevel1MBps).toFixed(2)} (${(m.mbPerSecondInMin / r.baseline.zlibLevel1MBps).toFixed(2)}-${(m.mbPerSecondInMax / r.baseline.zlibLevel1MBps).toFixed(2)})</td><td>${m.relayCpuCores.toFixed(2)}</td><td>${m.corePercent.map((p) => p.toFixed(0)).join(' / ')}</td><td>${m.relayPeakRssMbMax.toFixed(0)}</td></tr>`).join('\n');
+  const ratios = (r.acceptedRatios ?? []).map((a) => `<tr><td>${esc(a.label)}</td><td>${a.median.toFixed(2)}</td><td>${a.byRound.map((x) => x.toFixed(2)).join(' / ')}</td><td>${a.relayPeakRssMbMax.toFixed(0)}</td></tr>`).join('\n');
+  return `<h2>Medians of ${rounds} rounds</h2>
+<table><tr><th>step</th><th>rounds</th><th>records/s</th><th>MB/s in</th><th>x zlib-1 (range)</th><th>relay CPU cores</th><th>cores busy %</th><th>highest peak RSS MB</th></tr>
+${rows}</table>
+${ratios === '' ? '' : `<h3>Refused traffic against accepted traffic, same round</h3><table><tr><th>step</th><th>median</th><th>by round</th><th>highest peak RSS MB</th></tr>\n${ratios}</table>`}`;
 }
 
 function bars(title: string, unit: string, items: Array<[string, number]>): string {
@@ -111,7 +133,7 @@ function byLogType(steps: readonly StepResult[]): string {
   const types = [...new Set(steps.flatMap((s) => Object.keys(s.recordsPerSecondByLogType ?? {})))].sort();
   if (types.length === 0) return '';
   const head = types.map((t) => `<th>${shortLogType(t)}</th>`).join('');
-  const rows = steps.map((s) => `<tr><td>${s.label}</td>${types.map((t) => `<td>${Math.round(s.recordsPerSecondByLogType?.[t] ?? 0)}</td>`).join('')}</tr>`).join('\n');
+  const rows = steps.map((s) => `<tr><td>${esc(stepName(s))}</td>${types.map((t) => `<td>${Math.round(s.recordsPerSecondByLogType?.[t] ?? 0)}</td>`).join('')}</tr>`).join('\n');
   return `<h2>Records/s by log type</h2><table><tr><th>step</th>${head}</tr>\n${rows}</table>`;
 }
 
@@ -122,7 +144,7 @@ function stepCharts(s: StepResult): string {
   const { series: x } = s;
   const e = s.errors;
   const received = s.receivedByStandIn === null ? 'the stand-in decoded a sample of the bodies' : `${s.receivedByStandIn} decoded by the stand-in`;
-  return `<section class="step"><h3>${esc(s.label)}</h3>
+  return `<section class="step"><h3>${esc(stepName(s))}</h3>
 <p>${s.sent} records sent, ${s.delivered} delivered, ${s.rejected} refused, ${received}; ${e.failedRequests} failed requests, ${e.retries} retries, ${e.sinkRejectedBatches} bodies refused, ${e.workerErrors} worker errors, ${e.spoolWriteErrors} spool write errors; ingestion paused ${s.pausedSeconds.toFixed(1)} s of ${s.seconds.toFixed(0)} s. ${esc(s.p99Drift.note)}.${s.stoppedEarly !== undefined ? ` <b>Stopped early: ${esc(s.stoppedEarly)}.</b>` : ''}</p>
 ${lineChart({ title: 'Throughput', unit: 'MB/s', t: x.t, lines: [{ name: 'in (records written)', values: x.mbIn, color: '#3b7dd8' }, { name: 'out (bodies received)', values: x.mbOut, color: '#e07b00' }] })}<br>
 ${lineChart({ title: 'Relay RSS', unit: 'MB', t: x.t, lines: [{ name: 'RSS', values: x.rssMb, color: '#7b3bd8' }], yFromZero: false })}<br>
@@ -157,7 +179,7 @@ export function writeReport(dir: string, r: BenchReport): { json: string; html: 
   const html = join(dir, `${stamp}.html`);
   writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
   const rows = r.steps
-    .map((s) => `<tr><td>${s.label}</td><td>${s.connections}</td><td>${Math.round(s.recordsPerSecond)}</td><td>${s.mbPerSecondIn.toFixed(1)}</td><td>${(s.mbPerSecondIn / r.baseline.zlibLevel1MBps).toFixed(2)}</td><td>${s.gzipRatio.toFixed(1)}</td><td>${s.requestsPerSecond.toFixed(1)}</td><td>${Math.round(s.meanBodyBytes)}</td><td>${s.latencyP50Ms?.toFixed(0) ?? '-'}</td><td>${s.latencyP99Ms?.toFixed(0) ?? '-'}</td><td>${s.relayCpuCores.toFixed(2)}</td><td>${s.corePercent.map((p) => p.toFixed(0)).join(' / ')}</td><td>${s.relayPeakRssMb.toFixed(0)}</td><td>${s.rejected}</td></tr>`)
+    .map((s) => `<tr><td>${esc(stepName(s))}</td><td>${s.connections}</td><td>${Math.round(s.recordsPerSecond)}</td><td>${s.mbPerSecondIn.toFixed(1)}</td><td>${(s.mbPerSecondIn / r.baseline.zlibLevel1MBps).toFixed(2)}</td><td>${s.gzipRatio.toFixed(1)}</td><td>${s.requestsPerSecond.toFixed(1)}</td><td>${Math.round(s.meanBodyBytes)}</td><td>${s.latencyP50Ms?.toFixed(0) ?? '-'}</td><td>${s.latencyP99Ms?.toFixed(0) ?? '-'}</td><td>${s.relayCpuCores.toFixed(2)}</td><td>${s.corePercent.map((p) => p.toFixed(0)).join(' / ')}</td><td>${s.relayPeakRssMb.toFixed(0)}</td><td>${s.rejected}</td></tr>`)
     .join('\n');
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>zpa-relay bench ${r.time}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}</style></head><body>
@@ -169,13 +191,14 @@ ${r.soak !== undefined ? soakSection(r.soak, r.steps[0]) : ''}
 <p>Baseline: zlib gzip level 1 on one core compresses these records at ${r.baseline.zlibLevel1MBps.toFixed(1)} MB/s (ratio ${r.baseline.ratio.toFixed(1)}; median of ${r.baseline.samples ?? 1} samples taken through the run${r.baseline.min !== undefined ? `, ${r.baseline.min.toFixed(0)}-${(r.baseline.max ?? 0).toFixed(0)} MB/s` : ""}).</p>
 <table><tr><th>step</th><th>conns</th><th>records/s</th><th>MB/s in</th><th>x zlib-1</th><th>gzip ratio</th><th>req/s</th><th>mean body B</th><th>p50 ms</th><th>p99 ms</th><th>relay CPU cores</th><th>cores busy %</th><th>peak RSS MB</th><th>rejects</th></tr>
 ${rows}</table>
+${mediansSection(r)}
 ${byLogType(r.steps)}
 <h2>Charts</h2>
-${bars('Throughput by step (MB/s in)', 'MB/s', r.steps.map((s) => [s.label, s.mbPerSecondIn]))}<br>
-${bars('Latency p50 / p99 (ms)', 'ms', r.steps.flatMap((s) => (s.latencyP50Ms === null ? [] : [[`${s.label} p50`, s.latencyP50Ms], [`${s.label} p99`, s.latencyP99Ms ?? 0]] as Array<[string, number]>)))}<br>
-${bars('Relay CPU (cores)', 'cores', r.steps.map((s) => [s.label, s.relayCpuCores]))}<br>
-${bars('CPU per core, whole machine (%)', '%', r.steps.flatMap((s) => s.corePercent.map((p, i) => [`${s.label} core ${i}`, p] as [string, number])))}<br>
-${bars('Relay peak RSS (MB)', 'MB', r.steps.map((s) => [s.label, s.relayPeakRssMb]))}
+${bars('Throughput by step (MB/s in)', 'MB/s', r.steps.map((s) => [stepName(s), s.mbPerSecondIn]))}<br>
+${bars('Latency p50 / p99 (ms)', 'ms', r.steps.flatMap((s) => (s.latencyP50Ms === null ? [] : [[`${stepName(s)} p50`, s.latencyP50Ms], [`${stepName(s)} p99`, s.latencyP99Ms ?? 0]] as Array<[string, number]>)))}<br>
+${bars('Relay CPU (cores)', 'cores', r.steps.map((s) => [stepName(s), s.relayCpuCores]))}<br>
+${bars('CPU per core, whole machine (%)', '%', r.steps.flatMap((s) => s.corePercent.map((p, i) => [`${stepName(s)} core ${i}`, p] as [string, number])))}<br>
+${bars('Relay peak RSS (MB)', 'MB', r.steps.map((s) => [stepName(s), s.relayPeakRssMb]))}
 <h2>Each step over time</h2>
 ${r.steps.map(stepCharts).join('\n')}
 <h2>Options</h2><pre>${JSON.stringify(r.options, null, 2)}</pre>

@@ -113,6 +113,22 @@ const reports: Array<{ name: string; args: string[]; steps: number; check?: (o: 
     },
   },
   {
+    name: 'two rounds with policy names: medians, and the ratio to accepted traffic within each round',
+    args: ['--repeat', '2', '--policy-names', '0.5', '--connections', '1', '--compression', 'gzip', '--duration-s', '1', '--latency-share', '0', '--warmup-s', '0'],
+    steps: 4,
+    check: ({ report, stdout }) => {
+      // Accepted first in round 1, refused first in round 2: drift over the run favours neither.
+      assert.deepEqual(report.steps.map((s) => [s.round, s.rejected > 0]), [[1, false], [1, true], [2, true], [2, false]]);
+      assert.deepEqual(report.medians!.map((m) => [m.label, m.rounds]), [['gzip, accepted, full speed, 1 conn', 2], ['gzip, policy names 50%, full speed, 1 conn', 2]]);
+      const [ratio] = report.acceptedRatios!;
+      assert.equal(ratio!.byRound.length, 2);
+      const byRound = [1, 2].map((k) => report.steps.find((s) => s.round === k && s.rejected > 0)!.recordsPerSecond / report.steps.find((s) => s.round === k && s.rejected === 0)!.recordsPerSecond);
+      assert.deepEqual(ratio!.byRound, byRound);
+      assert.match(stdout, /medians of 2 rounds:/);
+      assert.match(stdout, /policy names 50%, full speed, 1 conn: median [\d.]+x the records\/s of accepted traffic \([\d.]+ \/ [\d.]+ by round\)/);
+    },
+  },
+  {
     name: 'a soak of a few seconds',
     args: ['--soak', '6s', '--rate', '3000', '--connections', '1', '--decode-every', '1'],
     steps: 1,
@@ -131,6 +147,7 @@ const reports: Array<{ name: string; args: string[]; steps: number; check?: (o: 
 
 const usageErrors: Array<{ name: string; args: string[]; want: RegExp }> = [
   { name: '--soak without --rate', args: ['--soak', '30m'], want: /--soak needs --rate/ },
+  { name: '--repeat 0', args: ['--repeat', '0'], want: /--repeat "0": a whole number of rounds/ },
   { name: '--soak with a duration without a unit, two compressions and --duration-s', args: ['--soak', '30', '--rate', '1000', '--compression', 'gzip,zstd', '--duration-s', '5'], want: /3 problem\(s\)[\s\S]*--duration-s and --soak[\s\S]*--soak "30"[\s\S]*one compression/ },
   { name: 'a relay setting the relay refuses', args: ['--relay-config', '{"batch":{"maxBytes":5}}', '--duration-s', '1'], want: /the relay refuses its config with --compression gzip[^\n]*batch\.maxBytes/ },
 ];

@@ -77,3 +77,20 @@ test('bench: --soak takes a duration with its unit and sets a soak\'s defaults; 
   assert.ok('problems' in bad);
   for (const want of ['--soak "2d"', '--soak needs --rate', '--connections "1,4" with --soak', '--latency-share and --soak']) assert.ok(bad.problems.some((p) => p.includes(want)), `${want}: ${bad.problems.join(' | ')}`);
 });
+
+test('bench: --repeat takes a whole number of rounds (1 by default) and is refused with --soak', () => {
+  const one = parseBenchArgs([]);
+  assert.ok(!one.help && 'options' in one && one.options.repeat === 1);
+  const three = parseBenchArgs(['--repeat', '3', '--policy-names', '0.9']);
+  assert.ok(!three.help && 'options' in three);
+  assert.equal(three.options.repeat, 3);
+  for (const [args, want] of [
+    [['--repeat', '0'], '--repeat "0": a whole number of rounds, at least 1'],
+    [['--repeat', '1.5'], '--repeat "1.5": a whole number of rounds, at least 1'],
+    [['--repeat', '2', '--soak', '20s', '--rate', '1000'], '--repeat 2 and --soak: a soak is one long step'],
+  ] as Array<[string[], string]>) {
+    const bad = parseBenchArgs(args);
+    assert.ok('problems' in bad, args.join(' '));
+    assert.ok(bad.problems.some((p) => p.includes(want)), `${want}: ${bad.problems.join(' | ')}`);
+  }
+});
