@@ -16,7 +16,7 @@ import { BenchSink } from './e2e/bench-sink.js';
 import { connectionsFor, recordPool, runLoad } from './e2e/load-generator.js';
 import { shortLogType } from './lss/generate.js';
 import { coreBusyPercent, coreTimes, sample, selfCpuSeconds } from './e2e/process-stats.js';
-import { writeReport, type StepErrors, type StepResult } from './e2e/report.js';
+import { stepName, writeReport, type StepErrors, type StepResult } from './e2e/report.js';
 import { StepSampler } from './e2e/step-sampler.js';
 import { relayConfigProblems, writeRelayConfig } from './e2e/relay-config.js';
 import { sizingOf, soakOf } from './e2e/verdicts.js';
@@ -359,11 +359,11 @@ async function main(): Promise<number> {
   const n = availableParallelism();
   const medians = rounds > 1 ? medianRows(steps) : undefined;
   const ratios = rounds > 1 && traffics.length > 1 ? acceptedRatios(steps, traffics[0]!.label, traffics[1]!.label) : undefined;
-  const { sizing, sizingNote } = sizingOf(rounds > 1 ? medianSteps(steps) : steps, opt, mixLabel);
+  const { sizing, sizingNote } = sizingOf(medians !== undefined ? medianSteps(steps, medians) : steps, opt, mixLabel);
   const soak = opt.soak && steps[0] !== undefined ? soakOf(steps[0], opt) : undefined;
   const { min, max, samples } = baseline.range;
   console.log(`baseline: zlib level 1, one core: median ${baseline.mbPerSecond.toFixed(1)} MB/s of ${samples} samples through the run (${min.toFixed(0)}-${max.toFixed(0)})`);
-  for (const s of steps) console.log(`  ${s.label}${s.round !== undefined ? ` (round ${s.round})` : ''}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
+  for (const s of steps) console.log(`  ${stepName(s)}: ${s.mbPerSecondIn.toFixed(1)} MB/s = ${(s.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1`);
   if (medians !== undefined) {
     console.log(`medians of ${rounds} rounds:`);
     const x = (mb: number) => (mb / baseline.mbPerSecond).toFixed(2);

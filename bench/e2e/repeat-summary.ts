@@ -86,11 +86,12 @@ export function acceptedRatios(steps: readonly StepResult[], acceptedTag: string
 }
 
 /**
- * The steps the sizing line reads, with each label's median figures in place of one round's: the first
- * round's step, carrying the medians of records/s, MB/s and relay CPU over every round.
+ * The steps the sizing line reads, with each label's median figures (`medians`, medianRows of the same
+ * steps) in place of one round's: the first round's step, carrying the medians of records/s, MB/s and relay
+ * CPU over every round.
  */
-export function medianSteps(steps: readonly StepResult[]): StepResult[] {
-  const rows = new Map(medianRows(steps).map((r) => [r.label, r]));
+export function medianSteps(steps: readonly StepResult[], medians: readonly MedianRow[]): StepResult[] {
+  const rows = new Map(medians.map((r) => [r.label, r]));
   const firsts = new Map<string, StepResult>();
   for (const s of steps) if (s.stoppedEarly === undefined && !firsts.has(s.label)) firsts.set(s.label, s);
   return [...firsts.values()].map((s) => {

@@ -96,8 +96,8 @@ export interface BenchReport {
   error?: string;
 }
 
-/** A step's name in the report: its label, and its round when the run had several. */
-const stepName = (s: StepResult) => (s.round !== undefined ? `${s.label} (round ${s.round})` : s.label);
+/** A step's name in the reports (console, HTML): its label, and its round when the run had several. */
+export const stepName = (s: StepResult) => (s.round !== undefined ? `${s.label} (round ${s.round})` : s.label);
 
 /** With --repeat: the medians table, and the refused-to-accepted ratios by round. */
 function mediansSection(r: BenchReport): string {

@@ -59,7 +59,7 @@ test('acceptedRatios: refused against accepted of the same round, their median; 
 
 test('medianSteps: one step per label carrying the medians, for the sizing line; steps stopped early do not count', () => {
   const steps = [step(A, 1, 150_000, 260), step(A, 2, 90_000, 250, { stoppedEarly: 'interrupted (Ctrl-C)' }), step(A, 3, 170_000, 255), step(A, 4, 160_000, 270)];
-  const [s, more] = medianSteps(steps);
+  const [s, more] = medianSteps(steps, medianRows(steps));
   assert.equal(more, undefined);
   assert.equal(s!.recordsPerSecond, 160_000);
   assert.equal(s!.mbPerSecondIn, 320);
