@@ -44,6 +44,20 @@ const WORKER_FILE = new URL('../workers/check-batch.js', import.meta.url).href;
  * more peak RSS. Four, with the workers niced (workers.niceIncrement, see startParts), kept the cores busier.
  */
 const TASKS_PER_WORKER = 4;
+/**
+ * Each worker's young generation, at most (Piscina's resourceLimits). A worker's task leaves almost nothing
+ * alive once it returns (0.2-1% of the new space survives a scavenge in steady state), and with accepted
+ * traffic V8 keeps the new space at 8 MB on its own. Refused traffic allocates twice the short-lived objects
+ * per batch, and V8 grew the new space to 16 MB within the first second, from the survivors of the engine's
+ * start-up, and never gave it back: 8 MB more per worker, which put refused bench steps at 288-309 MB peak
+ * RSS, over the 300 MB the relay keeps. Capped at 12, the new space stays at 8 MB with either traffic.
+ * Measured with one Piscina worker checking 512 KB batches, 90% refused: heap 19 MB instead of 27, 6.57
+ * against 7.12 us per record (medians of eight alternating rounds; accepted traffic 5.40 against 5.75); in
+ * the bench (zstd, 4 connections, two --repeat 2 runs against the previous build) refused peak RSS 272-278
+ * MB against 288-295, refused records/s 111-152k against 115-139k. A cap of 16 left the new space at 16 MB
+ * (no cap in effect); 6 halved it below what accepted traffic uses, and refused records/s looked lower.
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
 
 export interface RelayOptions {
   log: Logger;
@@ -190,7 +204,7 @@ export class Relay {
     // both workers waited for their next batch. Measured in alternating 20 s bench steps (README "Using
     // every core"): nice 19 gave accepted traffic 1.06-1.10x but refused traffic about 0.9x (the workers are
     // its bottleneck); 10 gave both at least what 0 gave, and refused steps 288-297 MB peak RSS against 299-311.
-    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: TASKS_PER_WORKER, niceIncrement: cfg.workers.niceIncrement });
+    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: TASKS_PER_WORKER, niceIncrement: cfg.workers.niceIncrement, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.metrics.engineInfo.set({ engine: this.engine }, 1);
     if (cfg.workers.engine === 'auto' && this.engine === 'reference') {
       this.log.warn({ reason: simdjsonUnavailableReason() }, 'the simdjson engine is not available: running the reference engine (same verdicts, slower)');
