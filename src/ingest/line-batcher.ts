@@ -5,6 +5,8 @@
  */
 import { BATCH_SLACK_BYTES, BatchBuffers } from './batch-buffers.js';
 
+const NL = 0x0a;
+
 export interface BatchLimits {
   maxBytes: number;
   maxRecords: number;
@@ -31,17 +33,39 @@ export class LineBatcher {
   }
 
   add(block: Buffer): void {
-    if (this.bytes + block.length > this.buffers.capacity) {
-      // A block longer than the room left (a long line that straddled reads): the batch so far goes first,
-      // and a block longer than a whole buffer is a batch of its own, in a buffer of its size.
-      this.flush();
-      if (block.length > this.buffers.capacity) {
-        const own = Buffer.allocUnsafeSlow(block.length);
-        block.copy(own);
-        this.emit(own.buffer, own.length);
-        return;
+    // Lines go into this batch up to the one that brings it to maxBytes; the rest of the block goes on in the
+    // next batch. One read is usually one block, and a plain TCP read is up to 256 KiB (shared-read-buffer.ts):
+    // splitting keeps batches near maxBytes whatever the read size. A line that does not fit the room left
+    // (the slack past maxBytes) ends the batch before it; a line longer than a whole buffer is a batch of its
+    // own, in a buffer of its size.
+    while (block.length > 0) {
+      const short = this.limits.maxBytes - this.bytes;
+      const nl = block.length > short ? block.indexOf(NL, Math.max(0, short - 1)) : -1;
+      let end = nl < 0 ? block.length : nl + 1;
+      if (this.bytes + end > this.buffers.capacity) {
+        const cut = block.lastIndexOf(NL, this.buffers.capacity - this.bytes - 1);
+        if (cut >= 0) {
+          end = cut + 1;
+        } else if (this.bytes > 0) {
+          this.flush();
+          continue;
+        } else {
+          // Blocks are whole lines, so the first line ends within the block (else all of it goes: no endless loop).
+          end = block.indexOf(NL) + 1 || block.length;
+          const own = Buffer.allocUnsafeSlow(end);
+          block.copy(own, 0, 0, end);
+          this.emit(own.buffer, own.length);
+          block = block.subarray(end);
+          continue;
+        }
       }
+      this.append(block.subarray(0, end));
+      block = block.subarray(end);
     }
+  }
+
+  /** Copies lines that fit into the current batch, which goes once it is full enough (or its time is up). */
+  private append(block: Buffer): void {
     this.buffer ??= Buffer.from(this.buffers.take());
     block.copy(this.buffer, this.bytes);
     this.bytes += block.length;

@@ -10,6 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { LineFramer } from './line-framer.js';
+import { readIntoSharedBuffer } from './shared-read-buffer.js';
 
 /** Why the relay closed a connection on its own (label values of zpa_relay_connections_closed_by_relay_total). */
 export type RelayCloseReason = 'idle_timeout' | 'max_age';
@@ -57,7 +58,6 @@ export class OpenConnection {
     first: Buffer = Buffer.alloc(0),
   ) {
     this.framer = new LineFramer(limits.maxLineBytes, { block: (d) => out.block(d), tooLong: (h, n) => out.tooLong(h, n) });
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
       this.framer.end();
       // Half-closed by the client: we have nothing to send, so close our side too.
@@ -84,6 +84,8 @@ export class OpenConnection {
       this.ageTimer.unref();
     }
     if (first.length > 0) this.onData(first);
+    // After `first`: bytes still queued in the stream come after it, and new reads after those.
+    if (!readIntoSharedBuffer(stream, (chunk) => this.onData(chunk))) stream.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
   /** Pauses or resumes reading (backpressure from the relay's byte budget). */

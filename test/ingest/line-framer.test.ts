@@ -98,6 +98,26 @@ test('batches are built in recycled buffers; a block longer than the room left g
   assert.equal(pool.freeCount, 4, 'the free list is bounded');
 });
 
+test('a block of many lines larger than the room left (one 256 KiB read) fills this batch to maxBytes and goes on in the next, split at line ends', () => {
+  const pool = new BatchBuffers(200, 8);
+  const got: Array<{ ab: ArrayBuffer; text: string }> = [];
+  const b = new LineBatcher({ maxBytes: 120, maxRecords: 1000, maxWaitMs: 60_000 }, (ab, length) => got.push({ ab, text: Buffer.from(ab, 0, length).toString() }), undefined, pool);
+  b.add(Buffer.from('x'.repeat(29) + '\n'));
+  const lines = Array.from({ length: 40 }, (_, i) => `${i}:${'y'.repeat((i * 7) % 45)}\n`);
+  // With a line of 250 bytes in the middle, longer than a whole buffer: a batch of its own.
+  lines.splice(20, 0, 'z'.repeat(249) + '\n');
+  b.add(Buffer.from(lines.join('')));
+  b.flush();
+  assert.equal(got.map((g) => g.text).join(''), 'x'.repeat(29) + '\n' + lines.join(''), 'every byte once, in order');
+  for (const g of got) assert.ok(g.text.endsWith('\n') && g.text.split('\n').slice(0, -1).every((l) => l.length > 0), 'batches hold whole lines');
+  // maxBytes is 120 (lines of at most 50 bytes always fit the 80 bytes of slack): a batch goes once a line brings it there, except the one cut short by the over-long line, and the last.
+  assert.ok(got.filter((g) => g.text.length < 120).length <= 2, `batches reach maxBytes: ${got.map((g) => g.text.length)}`);
+  assert.ok(got[0]!.text.length >= 120, `the first batch was filled, not handed over at 30 bytes (${got[0]!.text.length})`);
+  const own = got.filter((g) => g.ab.byteLength !== 200);
+  assert.deepEqual(own.map((g) => g.text), ['z'.repeat(249) + '\n'], 'only the over-long line has a buffer of its own');
+  assert.ok(got.filter((g) => g.ab.byteLength === 200).every((g) => g.text.length <= 200), 'the others fit the pool\'s buffers');
+});
+
 test('the byte budget pauses at the high mark and resumes only below the low mark', () => {
   const changes: boolean[] = [];
   const budget = new ByteBudget(100, 50, (p) => changes.push(p));
