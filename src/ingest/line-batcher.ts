@@ -4,8 +4,7 @@
  * BatchBuffers that can be moved (transferred) to a worker without a copy on the other side.
  */
 import { BATCH_SLACK_BYTES, BatchBuffers } from './batch-buffers.js';
-
-const NL = 0x0a;
+import { NL } from './line-framer.js';
 
 export interface BatchLimits {
   maxBytes: number;

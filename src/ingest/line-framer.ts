@@ -17,7 +17,8 @@ export interface FramerOutput {
   tooLong(head: Buffer, length: number): void;
 }
 
-const NL = 0x0a;
+/** The line terminator, as a byte. */
+export const NL = 0x0a;
 const NEWLINE = Buffer.from('\n');
 
 export class LineFramer {

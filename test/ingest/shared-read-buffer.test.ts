@@ -2,8 +2,8 @@
  * Plain TCP connections read into the process's shared 256 KiB buffer (src/ingest/shared-read-buffer.ts):
  * on this Node the switch takes effect (reads larger than Node's own 64 KiB arrive), and through a real
  * listener every line of several concurrent connections arrives once, intact and in order, across pauses
- * (the byte budget's backpressure), after a PROXY header whose following bytes were already queued, and
- * with lines longer than the shared buffer.
+ * (the byte budget's backpressure), after a PROXY header, and with lines longer than the shared buffer.
+ * Bytes a paused stream had already queued before the switch are handed over first (the second test).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,7 +114,7 @@ for (const proxyProtocol of [false, true]) {
       await Promise.all(
         sockets.map(async (s, c) => {
           let text = Buffer.from(expected[c]!.join('\n') + '\n');
-          // The header and the first records in one write: the records are queued in the stream before the switch.
+          // The header and the first records in one write: the bytes after the header reach the framer before any read into the shared buffer.
           if (proxyProtocol) text = Buffer.concat([Buffer.from(`PROXY TCP4 198.51.100.${c + 1} 10.0.0.1 4000${c} 9018\r\n`), text]);
           await writeInPieces(s, text, c + 1);
           s.end();
