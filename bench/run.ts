@@ -57,6 +57,8 @@ process.on('SIGINT', () => {
 
 /** The relay's counters a step reads at its start and end, from its own metrics. */
 interface Counters {
+  /** Records the workers have checked (zpa_relay_records_received_total): accepted and refused alike. */
+  received: number;
   delivered: number;
   rejected: number;
   byLogType: Map<string, number>;
@@ -115,6 +117,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     const byLogType = new Map(mix.map((x) => [x.logType, settled({ log_type: x.logType })]));
     const ok = ['200', '201', '202', '204'].reduce((n, status) => n + m('zpa_relay_requests_total', { status }), 0);
     return {
+      received: m('zpa_relay_records_received_total'),
       delivered: m('zpa_relay_records_delivered_total'),
       rejected: m('zpa_relay_records_rejected_total'),
       byLogType,
@@ -149,6 +152,33 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   };
 
   /**
+   * Waits until the workers have checked the `records` sent since `c0` (polled every 20 ms; bounded, and not
+   * for a relay that is gone), and reads the clock, the relay's and the bench's CPU and the cores' times at
+   * that moment: the end of the step's full-speed window. Why not at `settled`: the last accepted records then
+   * wait for the output's flush timer (output.flushIntervalMs, 1 s), with the relay and the machine nearly
+   * idle, and counting that wait as the step's time took about a second off every step: 9% of the records/s
+   * of a 10 s step, 14% of a 6 s one, and 89% "cores busy" for a step whose cores were 97-100% busy in
+   * /proc/stat second by second (2026-12-03). What remains after this moment is the main thread sending the
+   * last bodies, a few milliseconds of work.
+   */
+  const checked = async (c0: Counters, records: number, p0: ReturnType<typeof sample>): Promise<{ at: number; relayCpuSeconds: number; benchCpuSeconds: number; cores: ReturnType<typeof coreTimes>; requests: number }> => {
+    const deadline = now() + 30_000;
+    for (;;) {
+      const c = relayGone.signal.aborted ? null : await counters();
+      if (c === null || c.received - c0.received >= records || now() >= deadline) {
+        let relayCpuSeconds = p0.cpuSeconds;
+        try {
+          relayCpuSeconds = sample(pid).cpuSeconds;
+        } catch {
+          // The relay is gone: no CPU figure beyond the start's.
+        }
+        return { at: now(), relayCpuSeconds, benchCpuSeconds: selfCpuSeconds(), cores: coreTimes(), requests: sink.stats.requests };
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  /**
    * One step, labelled `${compression}, ${speed}, N conn`: N is what opens for `connections` asked (with a mix
    * every log type has at least one connection of its own, so a step may open more than asked).
    */
@@ -177,10 +207,12 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     });
     const load = await runLoad(targets(), { connections, rate, durationMs, now, tally, signal: loadSignal() });
     const loadSeconds = (now() - w0) / 1000;
+    const full = await checked(c0, load.records, p0);
     const c1 = await settled(c0, load.records);
     await sampler.stop();
     process.stdout.write('\n');
-    const seconds = (now() - w0) / 1000;
+    const seconds = (full.at - w0) / 1000;
+    const settleSeconds = (now() - full.at) / 1000;
     let p1 = p0;
     try {
       p1 = sample(pid);
@@ -229,16 +261,16 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       // Records the relay finished with: delivered, or checked, refused and dead-lettered.
       recordsPerSecond: (delivered + rejected) / seconds,
       mbPerSecondIn: (load.bytes / 1e6) / seconds,
-      requestsPerSecond: (sink.stats.requests - s0.requests) / seconds,
+      requestsPerSecond: (full.requests - s0.requests) / seconds,
       meanBodyBytes: sumBody / Math.max(1, bodySizes.length),
       maxBodyBytes: maxBody,
       gzipRatio: (sink.stats.rawBytes - s0.rawBytes) / Math.max(1, sink.stats.decodedBodyBytes - s0.decodedBodyBytes),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       latencyProbes: latencies.length,
-      relayCpuCores: (p1.cpuSeconds - p0.cpuSeconds) / seconds,
-      benchCpuCores: (selfCpuSeconds() - cpu0) / seconds,
-      corePercent: coreBusyPercent(cores0, coreTimes()),
+      relayCpuCores: (full.relayCpuSeconds - p0.cpuSeconds) / seconds,
+      benchCpuCores: (full.benchCpuSeconds - cpu0) / seconds,
+      corePercent: coreBusyPercent(cores0, full.cores),
       relayPeakRssMb: peak / 1e6,
       rejected,
       ...(mix.length > 1 ? { recordsPerSecondByLogType: byLogType } : {}),
@@ -248,6 +280,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
       errors,
       pausedSeconds: c1.pausedSeconds - c0.pausedSeconds,
       loadSeconds,
+      settleSeconds,
       tenths,
       p99Drift: drift,
       series: sampler.series,
@@ -255,7 +288,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     };
     const fx = (n: number | null) => (n === null ? '-' : n.toFixed(0));
     console.log(
-      `${label}${inRound}: ${Math.round(result.recordsPerSecond)} records/s, ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
+      `${label}${inRound}: ${Math.round(result.recordsPerSecond)} records/s over ${seconds.toFixed(1)} s (+${settleSeconds.toFixed(1)} s to settle), ${result.mbPerSecondIn.toFixed(1)} MB/s in (${(result.mbPerSecondIn / baseline.mbPerSecond).toFixed(2)}x zlib-1 so far), ` +
         `gzip ${result.gzipRatio.toFixed(1)}x, ${result.requestsPerSecond.toFixed(1)} req/s of ${Math.round(result.meanBodyBytes)} B, ` +
         `latency p50 ${fx(result.latencyP50Ms)} ms p99 ${fx(result.latencyP99Ms)} ms (${latencies.length} probes), relay CPU ${result.relayCpuCores.toFixed(2)} cores, ` +
         `bench CPU ${result.benchCpuCores.toFixed(2)} cores, cores busy ${result.corePercent.map((p) => `${p.toFixed(0)}%`).join('/')}, peak RSS ${result.relayPeakRssMb.toFixed(0)} MB, rejects ${rejected}`,

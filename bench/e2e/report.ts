@@ -24,6 +24,10 @@ export interface StepResult {
   label: string;
   connections: number;
   targetRate: number;
+  /**
+   * The step's full-speed window: from its start until the relay had checked every record sent. Records/s,
+   * MB/s, requests/s and the CPU and core figures are over it (see `checked` in bench/run.ts).
+   */
   seconds: number;
   recordsPerSecond: number;
   mbPerSecondIn: number;
@@ -48,8 +52,14 @@ export interface StepResult {
   delivered: number;
   receivedByStandIn: number | null;
   errors: StepErrors;
-  /** Seconds the load generator ran (the step's duration, or less if it was stopped early); `seconds` adds the tail. */
+  /** Seconds the load generator ran (the step's duration, or less if it was stopped early); `seconds` adds the records still being checked. */
   loadSeconds: number;
+  /**
+   * Seconds after `seconds` until every record was delivered or dead-lettered: mostly the output's flush timer
+   * for the last partial body. Not in the rates (absent in results from before 2026-12-03, whose `seconds`
+   * included it).
+   */
+  settleSeconds?: number;
   /** Seconds the relay's sockets were paused by backpressure (zpa_relay_ingest_paused_seconds_total). */
   pausedSeconds: number;
   /** Latency by tenth of the step (by send time), and whether its p99 drifts upward. */

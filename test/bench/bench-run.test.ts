@@ -54,6 +54,11 @@ test('bench: a short run with a mix writes a report whose figures add up', { tim
   // (75% of these), about 1 in 684; with one body in eight decoded it would be about 1 in 5,500.
   const sentRecords = half.recordsPerSecond * half.seconds;
   assert.ok(half.latencyProbes > sentRecords / 1000, `${half.latencyProbes} probes timed of about ${Math.round(sentRecords / 512)} sent`);
+  // The rates are over the full-speed window, which ends once the relay has checked every record: the last
+  // partial body's wait for the output's flush timer (flushIntervalMs, 1 s by default) comes after it, in
+  // settleSeconds. Counted in the window, it took about a second off every step's records/s and cores busy.
+  assert.ok(full.settleSeconds! > 0.5, `settled ${full.settleSeconds} s after the last record was checked: the flush timer`);
+  assert.ok(full.seconds < full.loadSeconds + full.settleSeconds! - 0.3, `window ${full.seconds} s, load ${full.loadSeconds} s, settle ${full.settleSeconds} s`);
   assert.ok(full.gzipRatio > 2 && full.relayPeakRssMb > 50);
   assert.equal(full.corePercent.length, availableParallelism(), 'one figure per core');
   assert.ok(full.corePercent.every((p) => p >= 0 && p <= 100) && full.corePercent.some((p) => p > 0), full.corePercent.join(','));
