@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeadLetterStore, dropFront } from '../../src/durability/dead-letter-store.js';
+import { DeadLetterStore, GROUP_MIN_INTERVAL_MS, dropFront } from '../../src/durability/dead-letter-store.js';
 import { encodeEntries, type DeadLetterInput } from '../../src/durability/dead-letter-entry.js';
 import { encodeFrame } from '../../src/durability/dead-letter-frame.js';
 
@@ -111,4 +111,30 @@ test('after a short writev, exactly the bytes not yet written are written next, 
     assert.deepEqual(Buffer.concat(rest), all.subarray(cut), `cut at ${cut}`);
     assert.ok(rest.every((c) => c.length > 0), `no empty chunk left to write at cut ${cut}`);
   }
+});
+
+test('dead-letter group commits start at least GROUP_MIN_INTERVAL_MS apart: writes that trickle in share them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zpa-dl-store-'));
+  const commits: number[] = [];
+  const store = new DeadLetterStore({ path: dir, maxBytes: 1 << 30, maxFileBytes: 16 << 20 }, {
+    written: () => commits.push(performance.now()),
+    evicted: () => undefined,
+    sizeChanged: () => undefined,
+  });
+  await store.open();
+  // One small write every 2 ms for about 200 ms, as worker results arrive: without the pacing each would get
+  // a sync of its own whenever the disk syncs in under 2 ms (tmpfs, a fast SSD).
+  const writes: Array<Promise<void>> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) {
+    writes.push(store.write([record(i)]));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(writes);
+  const elapsed = performance.now() - t0;
+  await store.close();
+  assert.deepEqual(storedLines(dir), Array.from({ length: 100 }, (_, i) => `{"n":${i}}`), 'every record once, in order');
+  // A commit is reported after its sync, so starts GROUP_MIN_INTERVAL_MS apart bound the count by the time.
+  assert.ok(commits.length <= Math.floor(elapsed / GROUP_MIN_INTERVAL_MS) + 2, `${commits.length} group commits in ${elapsed.toFixed(0)} ms`);
+  assert.ok(commits.length >= 2, 'records are not held for the whole run: commits go on while writes arrive');
 });
