@@ -137,45 +137,43 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
   const loadSignal = () => AbortSignal.any([interrupted.signal, relayGone.signal]);
 
   /**
-   * Waits for the records sent since `c0` to be settled: delivered, or refused by the schema (bounded; not
-   * for a relay that is gone). Returns the last counters read.
+   * Reads the relay's counters every `everyMs` until `done` holds for them, for 30 s at most, and not for a
+   * relay that is gone. Returns the last counters read (`c0` if none could be).
    */
-  const settled = async (c0: Counters, records: number): Promise<Counters> => {
+  const pollCounters = async (c0: Counters, everyMs: number, done: (c: Counters) => boolean): Promise<Counters> => {
     const deadline = now() + 30_000;
-    let c1 = c0;
+    let last = c0;
     for (;;) {
       const c = relayGone.signal.aborted ? null : await counters();
-      if (c !== null) c1 = c;
-      if (c === null || c1.delivered - c0.delivered + c1.rejected - c0.rejected >= records || now() >= deadline) return c1;
-      await new Promise((r) => setTimeout(r, 100));
+      if (c !== null) last = c;
+      if (c === null || done(c) || now() >= deadline) return last;
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   };
 
+  /** Waits for the records sent since `c0` to be settled: delivered, or refused by the schema. Returns the last counters read. */
+  const settled = (c0: Counters, records: number): Promise<Counters> =>
+    pollCounters(c0, 100, (c) => c.delivered - c0.delivered + c.rejected - c0.rejected >= records);
+
   /**
-   * Waits until the workers have checked the `records` sent since `c0` (polled every 20 ms; bounded, and not
-   * for a relay that is gone), and reads the clock, the relay's and the bench's CPU and the cores' times at
-   * that moment: the end of the step's full-speed window. Why not at `settled`: the last accepted records then
-   * wait for the output's flush timer (output.flushIntervalMs, 1 s), with the relay and the machine nearly
-   * idle, and counting that wait as the step's time took about a second off every step: 9% of the records/s
-   * of a 10 s step, 14% of a 6 s one, and 89% "cores busy" for a step whose cores were 97-100% busy in
-   * /proc/stat second by second (2026-12-03). What remains after this moment is the main thread sending the
-   * last bodies, a few milliseconds of work.
+   * Waits until the workers have checked the `records` sent since `c0` (polled every 20 ms), and reads the
+   * clock, the relay's and the bench's CPU and the cores' times at that moment: the end of the step's
+   * full-speed window. Why not at `settled`: the last accepted records then wait for the output's flush timer
+   * (output.flushIntervalMs, 1 s), with the relay and the machine nearly idle, and counting that wait as the
+   * step's time took about a second off every step: 9% of the records/s of a 10 s step, 14% of a 6 s one,
+   * and 89% "cores busy" for a step whose cores were 97-100% busy in /proc/stat second by second
+   * (2026-12-03). What remains after this moment is the main thread sending the last bodies, a few
+   * milliseconds of work.
    */
   const checked = async (c0: Counters, records: number, p0: ReturnType<typeof sample>): Promise<{ at: number; relayCpuSeconds: number; benchCpuSeconds: number; cores: ReturnType<typeof coreTimes>; requests: number }> => {
-    const deadline = now() + 30_000;
-    for (;;) {
-      const c = relayGone.signal.aborted ? null : await counters();
-      if (c === null || c.received - c0.received >= records || now() >= deadline) {
-        let relayCpuSeconds = p0.cpuSeconds;
-        try {
-          relayCpuSeconds = sample(pid).cpuSeconds;
-        } catch {
-          // The relay is gone: no CPU figure beyond the start's.
-        }
-        return { at: now(), relayCpuSeconds, benchCpuSeconds: selfCpuSeconds(), cores: coreTimes(), requests: sink.stats.requests };
-      }
-      await new Promise((r) => setTimeout(r, 20));
+    await pollCounters(c0, 20, (c) => c.received - c0.received >= records);
+    let relayCpuSeconds = p0.cpuSeconds;
+    try {
+      relayCpuSeconds = sample(pid).cpuSeconds;
+    } catch {
+      // The relay is gone: no CPU figure beyond the start's.
     }
+    return { at: now(), relayCpuSeconds, benchCpuSeconds: selfCpuSeconds(), cores: coreTimes(), requests: sink.stats.requests };
   };
 
   /**
