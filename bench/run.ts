@@ -151,6 +151,15 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     }
   };
 
+  /** The relay's CPU and RSS now, or `earlier` if it is gone (relayGone): no figure beyond the samples already taken. */
+  const sampleOr = (earlier: ReturnType<typeof sample>): ReturnType<typeof sample> => {
+    try {
+      return sample(pid);
+    } catch {
+      return earlier;
+    }
+  };
+
   /** Waits for the records sent since `c0` to be settled: delivered, or refused by the schema. Returns the last counters read. */
   const settled = (c0: Counters, records: number): Promise<Counters> =>
     pollCounters(c0, 100, (c) => c.delivered - c0.delivered + c.rejected - c0.rejected >= records);
@@ -167,13 +176,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
    */
   const checked = async (c0: Counters, records: number, p0: ReturnType<typeof sample>): Promise<{ at: number; relayCpuSeconds: number; benchCpuSeconds: number; cores: ReturnType<typeof coreTimes>; requests: number }> => {
     await pollCounters(c0, 20, (c) => c.received - c0.received >= records);
-    let relayCpuSeconds = p0.cpuSeconds;
-    try {
-      relayCpuSeconds = sample(pid).cpuSeconds;
-    } catch {
-      // The relay is gone: no CPU figure beyond the start's.
-    }
-    return { at: now(), relayCpuSeconds, benchCpuSeconds: selfCpuSeconds(), cores: coreTimes(), requests: sink.stats.requests };
+    return { at: now(), relayCpuSeconds: sampleOr(p0).cpuSeconds, benchCpuSeconds: selfCpuSeconds(), cores: coreTimes(), requests: sink.stats.requests };
   };
 
   /**
@@ -211,12 +214,7 @@ async function runMode(compression: string, sink: BenchSink, steps: StepResult[]
     process.stdout.write('\n');
     const seconds = (full.at - w0) / 1000;
     const settleSeconds = (now() - full.at) / 1000;
-    let p1 = p0;
-    try {
-      p1 = sample(pid);
-    } catch {
-      // The relay is gone (relayGone): its last CPU and RSS are those of the samples already taken.
-    }
+    const p1 = sampleOr(p0);
     const peak = Math.max(sampler.peakRssBytes, p1.rssBytes);
     const delivered = c1.delivered - c0.delivered;
     const byLogType = Object.fromEntries(mix.map((m) => [m.logType, (c1.byLogType.get(m.logType)! - c0.byLogType.get(m.logType)!) / seconds]));
